@@ -1,0 +1,53 @@
+# Branchwork: `make run` serves a demo federation; `make test` runs the whole suite.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PG_PORT ?= 54329
+
+.PHONY: install run test lint typecheck messages test-sqlite test-postgres bench audit clean
+
+$(STAMP): pyproject.toml
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: install
+	$(BIN)/branchwork migrate --verbosity 0
+	$(BIN)/branchwork demo --size small --seed 1
+	$(BIN)/branchwork serve --host 127.0.0.1 --port 8000
+
+messages: install
+	cd branchwork && ../$(BIN)/django-admin compilemessages --ignore=.venv -v 0
+
+lint: install
+	$(BIN)/ruff check branchwork tests bench
+	$(BIN)/ruff format --check branchwork tests bench
+
+typecheck: install
+	$(BIN)/mypy branchwork
+
+test-sqlite: install messages
+	@echo "=== test suite on SQLite ==="
+	BRANCHWORK_ENV=test $(BIN)/pytest -q -m "not browser and not postgres_only" tests
+
+test-postgres: install messages
+	@echo "=== test suite on PostgreSQL (with browser tests) ==="
+	scripts/testdb.sh start $(PG_PORT)
+	BRANCHWORK_ENV=test DATABASE_URL=postgres://postgres@127.0.0.1:$(PG_PORT)/branchwork \
+		$(BIN)/pytest -q tests; rc=$$?; scripts/testdb.sh stop $(PG_PORT); exit $$rc
+
+test: lint typecheck test-sqlite test-postgres
+
+bench: install
+	$(BIN)/python bench/run.py
+
+audit: install
+	$(BIN)/pip install --quiet pip-audit
+	$(BIN)/pip-audit
+
+clean:
+	rm -rf $(VENV) var build *.egg-info

@@ -1,0 +1,63 @@
+"""Append to the hash-chained audit log. Records ids, field names and actions, never values."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from .models import AuditEvent, AuditHead
+
+
+def _digest(prev: str, seq: int, at: str, actor: int | None, action: str, object_type: str,
+            object_id: str, unit_id: int | None, fields: list[str]) -> str:
+    body = json.dumps(
+        [prev, seq, at, actor, action, object_type, object_id, unit_id, fields],
+        separators=(",", ":"), ensure_ascii=True,
+    )
+    return hashlib.sha256(body.encode()).hexdigest()
+
+
+def record(*, actor: Any, action: str, obj: Any = None, object_type: str = "",
+           object_id: str | int = "", unit_id: int | None = None,
+           fields: Iterable[str] = ()) -> AuditEvent:
+    """Append one event. Call inside the transaction of the change it records."""
+    if obj is not None:
+        object_type = object_type or f"{obj._meta.app_label}.{obj._meta.model_name}"
+        object_id = object_id or obj.pk
+    actor_id = getattr(actor, "pk", actor) if actor is not None else None
+    names = sorted(set(fields))
+    with transaction.atomic():
+        head, _ = AuditHead.objects.select_for_update().get_or_create(pk=1)
+        seq = head.seq + 1
+        at = timezone.now()
+        digest = _digest(head.digest, seq, at.isoformat(), actor_id, action, object_type,
+                         str(object_id), unit_id, names)
+        event = AuditEvent(
+            seq=seq, at=at, actor_id=actor_id, action=action, object_type=object_type,
+            object_id=str(object_id), unit_id_ref=unit_id, fields=names,
+            prev_digest=head.digest, digest=digest,
+        )
+        event.save()
+        head.seq, head.digest = seq, digest
+        head.save(update_fields=["seq", "digest"])
+    return event
+
+
+def verify_chain() -> tuple[bool, int | None]:
+    """Walk the chain; return (ok, seq of the first broken event)."""
+    prev = "0" * 64
+    expected_seq = 1
+    for e in AuditEvent.objects.order_by("seq").iterator(chunk_size=2000):
+        if e.seq != expected_seq or e.prev_digest != prev:
+            return False, e.seq
+        if e.digest != _digest(prev, e.seq, e.at.isoformat(), e.actor_id, e.action,
+                               e.object_type, e.object_id, e.unit_id_ref, list(e.fields)):
+            return False, e.seq
+        prev = e.digest
+        expected_seq += 1
+    return True, None

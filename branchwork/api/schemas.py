@@ -1,0 +1,146 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from ninja import Schema
+from pydantic import Field
+
+
+class UnitCardOut(Schema):
+    """What a user sees of a unit above its own: a name and public contacts."""
+
+    code: str
+    kind: str
+    name_ko: str
+    name_ja: str
+    name_en: str
+    public_phone: str
+    public_email: str
+    full: bool = False
+
+
+class UnitOut(UnitCardOut):
+    parent: str | None
+    depth: int
+    status: str
+    status_date: dt.date | None
+    merged_into: str | None
+    postal_code: str
+    address: str
+    full: bool = True
+
+
+class UnitIn(Schema):
+    code: str = Field(max_length=40)
+    kind: str
+    parent: str = Field(max_length=40)
+    name_ko: str = Field(max_length=200)
+    name_ja: str = Field(max_length=200)
+    name_en: str = Field(max_length=200)
+    postal_code: str = Field("", max_length=8)
+    address: str = Field("", max_length=300)
+    public_phone: str = Field("", max_length=30)
+    public_email: str = Field("", max_length=254)
+
+
+class UnitPatch(Schema):
+    name_ko: str | None = Field(None, max_length=200)
+    name_ja: str | None = Field(None, max_length=200)
+    name_en: str | None = Field(None, max_length=200)
+    postal_code: str | None = Field(None, max_length=8)
+    address: str | None = Field(None, max_length=300)
+    public_phone: str | None = Field(None, max_length=30)
+    public_email: str | None = Field(None, max_length=254)
+    parent: str | None = Field(None, max_length=40)
+
+
+class MergeIn(Schema):
+    target: str = Field(max_length=40)
+    on: dt.date | None = None
+
+
+class TerritoryOut(Schema):
+    id: int
+    unit: str
+    kind: str
+    value: str
+    label: str
+
+
+class TerritoryIn(Schema):
+    kind: str
+    value: str = Field(max_length=12)
+    label: str = Field("", max_length=200)
+
+
+class PostOut(Schema):
+    post_type: str
+    seats: int
+    holders: int
+    vacancies: int
+
+
+class PostIn(Schema):
+    post_type: str = Field(max_length=40)
+    seats: int = Field(ge=0, le=50)
+
+
+class TermOut(Schema):
+    id: int
+    unit: str
+    origin_unit: str
+    post_type: str
+    person_id: int
+    person_name: str
+    start: dt.date
+    end: dt.date | None
+
+
+class TermIn(Schema):
+    post_type: str = Field(max_length=40)
+    person_id: int
+    start: dt.date
+    end: dt.date | None = None
+
+
+class TermEndIn(Schema):
+    end: dt.date
+
+
+class GrantOut(Schema):
+    id: int
+    user: str
+    role: str
+    unit: str
+    valid_from: dt.date
+    valid_until: dt.date | None
+    term_id: int | None
+    revoked: bool
+
+
+class GrantIn(Schema):
+    username: str = Field(max_length=150)
+    role: str = Field(max_length=40)
+    unit: str = Field(max_length=40)
+    valid_from: dt.date | None = None
+    valid_until: dt.date | None = None
+    term_id: int | None = None
+
+
+class InvitationIn(Schema):
+    email: str = Field(max_length=254)
+    role: str = Field(max_length=40)
+    unit: str = Field(max_length=40)
+    valid_until: dt.date | None = None
+
+
+class InvitationOut(Schema):
+    id: int
+    email: str
+    role: str
+    unit: str
+    expires_at: dt.datetime
+
+
+class ErrorOut(Schema):
+    detail: str

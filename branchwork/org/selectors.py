@@ -1,0 +1,166 @@
+"""Reads of the unit tree, always through the user's scope."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import F, OuterRef, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from branchwork.access.scoping import Scope, scope_for
+from branchwork.core.db import SubqueryCount
+from branchwork.people.models import Person
+
+from .models import Post, TerritoryArea, Term, Unit
+
+TERMS_ENDING_DAYS = 90
+
+
+@dataclass(frozen=True)
+class UnitView:
+    """A unit as one user may see it: fully (in scope) or as a card (an ancestor)."""
+
+    unit: Unit
+    full: bool
+    permissions: frozenset[str]
+
+
+def visible_units(user: Any, perm: str = "view") -> QuerySet[Unit]:
+    return scope_for(user).filter(Unit.objects.all(), perm, path_field="path")
+
+
+def get_unit(user: Any, code: str) -> UnitView:
+    """The unit with ``code`` if the user may see it; 404 otherwise (existence is not leaked)."""
+    scope = scope_for(user)
+    unit = Unit.objects.select_related("parent", "merged_into").filter(code=code).first()
+    if unit is None:
+        raise Http404
+    perms = scope.permissions_on(unit)
+    if "view" in perms:
+        return UnitView(unit=unit, full=True, permissions=perms)
+    if scope.is_above_scope(unit):
+        return UnitView(unit=unit, full=False, permissions=frozenset())
+    raise Http404
+
+
+def get_unit_for(user: Any, code: str, perm: str = "view") -> Unit:
+    """A unit the user holds ``perm`` on (404 when it cannot even see it)."""
+    view = get_unit(user, code)
+    if not view.full:
+        raise Http404
+    return view.unit
+
+
+def root_units(user: Any) -> list[Unit]:
+    scope = scope_for(user)
+    if scope.superuser:
+        return list(Unit.objects.filter(parent__isnull=True))
+    paths = scope.paths("view")
+    return list(Unit.objects.filter(path__in=paths).order_by("path"))
+
+
+def breadcrumbs(unit: Unit) -> list[Unit]:
+    return list(unit.ancestors())
+
+
+def children_with_counts(scope: Scope, unit: Unit) -> list[Unit]:
+    """Sub-units with the number of units below each and of people recorded in each subtree.
+
+    One query whatever the number of children: the counts are correlated sub-queries on the
+    path prefix, which the path index answers.
+    """
+    units_below = Unit.objects.filter(path__startswith=OuterRef("path")).exclude(pk=OuterRef("pk"))
+    people_below = Person.objects.filter(unit__path__startswith=OuterRef("path"))
+    qs = (
+        scope.filter(Unit.objects.filter(parent=unit), "view", path_field="path")
+        .annotate(
+            units_below=SubqueryCount(units_below),
+            people_below=SubqueryCount(people_below),
+        )
+        .order_by("status", "kind", "code")
+    )
+    return list(qs)
+
+
+@dataclass(frozen=True)
+class PostSummary:
+    post: Post
+    holders: list[Term]
+    vacancies: int
+
+
+def officers(unit: Unit, today: dt.date | None = None) -> tuple[list[PostSummary], list[Term]]:
+    """Posts with current holders and vacancies, and the terms ending within 90 days."""
+    day = today or timezone.localdate()
+    current = Term.objects.current(day).filter(unit=unit).select_related("person", "post_type")
+    posts = list(
+        Post.objects.filter(unit=unit)
+        .select_related("post_type")
+        .order_by("post_type__order")
+    )
+    by_type: dict[int, list[Term]] = {}
+    all_current = list(current)
+    for term in all_current:
+        by_type.setdefault(term.post_type_id, []).append(term)
+    summaries = [
+        PostSummary(post=p, holders=by_type.get(p.post_type_id, []),
+                    vacancies=max(p.seats - len(by_type.get(p.post_type_id, [])), 0))
+        for p in posts
+    ]
+    horizon = day + dt.timedelta(days=TERMS_ENDING_DAYS)
+    ending = sorted(
+        (t for t in all_current if t.end is not None and t.end <= horizon), key=lambda t: t.end or day
+    )
+    return summaries, ending
+
+
+def past_terms(unit: Unit, today: dt.date | None = None, limit: int = 50) -> list[Term]:
+    day = today or timezone.localdate()
+    return list(
+        Term.objects.filter(unit=unit, end__lt=day)
+        .select_related("person", "post_type", "origin_unit")
+        .order_by("-end")[:limit]
+    )
+
+
+def territory(unit: Unit) -> list[TerritoryArea]:
+    return list(TerritoryArea.objects.filter(unit=unit).order_by("kind", "value"))
+
+
+def terms_ending_for(user: Any, days: int = TERMS_ENDING_DAYS) -> QuerySet[Term]:
+    """Current terms ending soon in the units the user may edit (for "My work")."""
+    day = timezone.localdate()
+    return (
+        scope_for(user)
+        .filter(Term.objects.current(day), "edit", path_field="unit__path")
+        .filter(end__isnull=False, end__lte=day + dt.timedelta(days=days))
+        .select_related("person", "post_type", "unit")
+        .order_by("end")
+    )
+
+
+def vacancies_for(user: Any, limit: int = 20) -> list[tuple[Post, int]]:
+    """Posts with fewer current holders than seats, in units the user may edit."""
+    day = timezone.localdate()
+    holders = Term.objects.current(day).filter(
+        unit=OuterRef("unit"), post_type=OuterRef("post_type")
+    )
+    qs = (
+        scope_for(user)
+        .filter(Post.objects.filter(unit__status="active"), "edit", path_field="unit__path")
+        .annotate(held=SubqueryCount(holders))
+        .filter(held__lt=F("seats"))
+        .select_related("unit", "post_type")
+        .order_by("unit__path", "post_type__order")[:limit]
+    )
+    return [(post, post.seats - post.held) for post in qs]  # type: ignore[attr-defined]
+
+
+__all__ = [
+    "UnitView", "breadcrumbs", "children_with_counts", "get_unit", "get_unit_for",
+    "officers", "past_terms", "root_units", "terms_ending_for", "territory", "vacancies_for",
+    "visible_units",
+]

@@ -1,0 +1,14 @@
+from django.urls import include, path
+
+from branchwork.api.api import api
+
+urlpatterns = [
+    path("", include("branchwork.home.urls")),
+    path("", include("branchwork.access.urls")),
+    path("", include("branchwork.org.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("api/v1/", api.urls),
+]
+
+handler404 = "branchwork.core.views.not_found"
+handler403 = "branchwork.core.views.forbidden"
