@@ -23,7 +23,9 @@ VAR_DIR = Path(os.environ.get("BRANCHWORK_VAR_DIR", BASE_DIR.parent / "var"))
 ENVIRONMENTS = ("development", "test", "production")
 ENV = os.environ.get("BRANCHWORK_ENV", "development")
 if ENV not in ENVIRONMENTS:
-    raise ImproperlyConfigured(f"BRANCHWORK_ENV must be one of {', '.join(ENVIRONMENTS)}, not {ENV!r}")
+    raise ImproperlyConfigured(
+        f"BRANCHWORK_ENV must be one of {', '.join(ENVIRONMENTS)}, not {ENV!r}"
+    )
 PRODUCTION = ENV == "production"
 
 
@@ -177,7 +179,10 @@ PASSWORD_HASHERS = [
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -256,7 +261,9 @@ if os.environ.get("REDIS_URL"):
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
-EMAIL_BACKEND = os.environ.get("BRANCHWORK_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_BACKEND = os.environ.get(
+    "BRANCHWORK_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
+)
 if os.environ.get("EMAIL_HOST"):
     EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     EMAIL_HOST = os.environ["EMAIL_HOST"]

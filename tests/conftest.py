@@ -50,27 +50,43 @@ def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
 
 def make_unit(parent: Unit | None, code: str, kind: str, marker: str = "", **extra: Any) -> Unit:
     return org_services.create_unit(
-        actor=None, parent=parent, code=code, kind=kind,
-        name_ko=f"{marker}{code} 지부", name_ja=f"{marker}{code}支部", name_en=f"{marker}{code} unit",
+        actor=None,
+        parent=parent,
+        code=code,
+        kind=kind,
+        name_ko=f"{marker}{code} 지부",
+        name_ja=f"{marker}{code}支部",
+        name_en=f"{marker}{code} unit",
         **extra,
     )
 
 
 def make_person(unit: Unit, marker: str = "", family: str = "김") -> Person:
     return Person.objects.create(
-        unit=unit, family_name_hangul=f"{family}{marker}", given_name_hangul="민수",
-        family_name_kanji=f"金{marker}", given_name_kanji="民洙",
-        family_name_latin=f"Kim{marker}", given_name_latin="Minsu",
+        unit=unit,
+        family_name_hangul=f"{family}{marker}",
+        given_name_hangul="민수",
+        family_name_kanji=f"金{marker}",
+        given_name_kanji="民洙",
+        family_name_latin=f"Kim{marker}",
+        given_name_latin="Minsu",
     )
 
 
-def make_user(username: str, role: str | None = None, unit: Unit | None = None,
-              **grant: Any) -> User:
-    user = User.objects.create_user(username=username, email=f"{username}@example.org",
-                                    password="correct horse battery staple")
+def make_user(
+    username: str, role: str | None = None, unit: Unit | None = None, **grant: Any
+) -> User:
+    user = User.objects.create_user(
+        username=username, email=f"{username}@example.org", password="correct horse battery staple"
+    )
     if role and unit:
-        Grant.objects.create(user=user, role=Role.objects.get(code=role), unit=unit,
-                             valid_from=grant.pop("valid_from", timezone.localdate()), **grant)
+        Grant.objects.create(
+            user=user,
+            role=Role.objects.get(code=role),
+            unit=unit,
+            valid_from=grant.pop("valid_from", timezone.localdate()),
+            **grant,
+        )
     return user
 
 
@@ -100,8 +116,14 @@ def federation(db: Any) -> Federation:
     r1 = make_unit(fed, "R1", UnitKind.REGION, public_email="r1@example.org")
     r2 = make_unit(fed, "R2", UnitKind.REGION)
     a = make_unit(r1, "A", UnitKind.BRANCH)
-    b = make_unit(r1, "B", UnitKind.BRANCH, marker=MARK_B, address=f"{MARK_B} 3-1",
-                  public_email=f"{MARK_B.lower()}@example.org")
+    b = make_unit(
+        r1,
+        "B",
+        UnitKind.BRANCH,
+        marker=MARK_B,
+        address=f"{MARK_B} 3-1",
+        public_email=f"{MARK_B.lower()}@example.org",
+    )
     c = make_unit(r2, "C", UnitKind.BRANCH)
     a1 = make_unit(a, "A1", UnitKind.GROUP)
     b1 = make_unit(b, "B1", UnitKind.GROUP, marker=MARK_B)
@@ -110,20 +132,34 @@ def federation(db: Any) -> Federation:
     person_b = make_person(b, marker=MARK_B)
     for unit, person in ((a, person_a), (b, person_b)):
         org_services.set_post(actor=_system_admin(), unit=unit, post_type=chair, seats=1)
-        org_services.appoint(actor=_system_admin(), unit=unit, post_type=chair, person=person,
-                             start=timezone.localdate() - dt.timedelta(days=100),
-                             end=timezone.localdate() + dt.timedelta(days=30))
-    org_services.add_territory(actor=_system_admin(), unit=b, kind="postal", value="5430",
-                               label=f"{MARK_B} district")
+        org_services.appoint(
+            actor=_system_admin(),
+            unit=unit,
+            post_type=chair,
+            person=person,
+            start=timezone.localdate() - dt.timedelta(days=100),
+            end=timezone.localdate() + dt.timedelta(days=30),
+        )
+    org_services.add_territory(
+        actor=_system_admin(), unit=b, kind="postal", value="5430", label=f"{MARK_B} district"
+    )
     org_services.add_territory(actor=_system_admin(), unit=a, kind="postal", value="5440")
     return Federation(
-        fed=fed, r1=r1, r2=r2, a=a, b=b, c=c, a1=a1, b1=b1,
+        fed=fed,
+        r1=r1,
+        r2=r2,
+        a=a,
+        b=b,
+        c=c,
+        a1=a1,
+        b1=b1,
         officer_a=make_user("officer-a", "officer", a),
         officer_b=make_user("officer-b", "officer", b),
         admin_a=make_user("admin-a", "unit_admin", a),
         regional=make_user("regional", "officer", r1),
         central=make_user("central", "administrator", fed),
-        person_a=person_a, person_b=person_b,
+        person_a=person_a,
+        person_b=person_b,
     )
 
 
@@ -163,3 +199,19 @@ def signed_in(user: User) -> Client:
 @pytest.fixture
 def as_user() -> Any:
     return signed_in
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings: Any) -> None:
+    """Argon2 is the real hasher (see test_signin); tests that make many users use MD5."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Assertions read English messages; tests of the other languages ask for them explicitly.
+    settings.LANGUAGE_CODE = "en"
+
+
+def totp_code(user: User) -> str:
+    from django_otp.oath import totp
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.get(user=user, confirmed=True)
+    return f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits):06d}"

@@ -13,18 +13,35 @@ from django.utils import timezone
 from .models import AuditEvent, AuditHead
 
 
-def _digest(prev: str, seq: int, at: str, actor: int | None, action: str, object_type: str,
-            object_id: str, unit_id: int | None, fields: list[str]) -> str:
+def _digest(
+    prev: str,
+    seq: int,
+    at: str,
+    actor: int | None,
+    action: str,
+    object_type: str,
+    object_id: str,
+    unit_id: int | None,
+    fields: list[str],
+) -> str:
     body = json.dumps(
         [prev, seq, at, actor, action, object_type, object_id, unit_id, fields],
-        separators=(",", ":"), ensure_ascii=True,
+        separators=(",", ":"),
+        ensure_ascii=True,
     )
     return hashlib.sha256(body.encode()).hexdigest()
 
 
-def record(*, actor: Any, action: str, obj: Any = None, object_type: str = "",
-           object_id: str | int = "", unit_id: int | None = None,
-           fields: Iterable[str] = ()) -> AuditEvent:
+def record(
+    *,
+    actor: Any,
+    action: str,
+    obj: Any = None,
+    object_type: str = "",
+    object_id: str | int = "",
+    unit_id: int | None = None,
+    fields: Iterable[str] = (),
+) -> AuditEvent:
     """Append one event. Call inside the transaction of the change it records."""
     if obj is not None:
         object_type = object_type or f"{obj._meta.app_label}.{obj._meta.model_name}"
@@ -35,12 +52,28 @@ def record(*, actor: Any, action: str, obj: Any = None, object_type: str = "",
         head, _ = AuditHead.objects.select_for_update().get_or_create(pk=1)
         seq = head.seq + 1
         at = timezone.now()
-        digest = _digest(head.digest, seq, at.isoformat(), actor_id, action, object_type,
-                         str(object_id), unit_id, names)
+        digest = _digest(
+            head.digest,
+            seq,
+            at.isoformat(),
+            actor_id,
+            action,
+            object_type,
+            str(object_id),
+            unit_id,
+            names,
+        )
         event = AuditEvent(
-            seq=seq, at=at, actor_id=actor_id, action=action, object_type=object_type,
-            object_id=str(object_id), unit_id_ref=unit_id, fields=names,
-            prev_digest=head.digest, digest=digest,
+            seq=seq,
+            at=at,
+            actor_id=actor_id,
+            action=action,
+            object_type=object_type,
+            object_id=str(object_id),
+            unit_id_ref=unit_id,
+            fields=names,
+            prev_digest=head.digest,
+            digest=digest,
         )
         event.save()
         head.seq, head.digest = seq, digest
@@ -55,8 +88,17 @@ def verify_chain() -> tuple[bool, int | None]:
     for e in AuditEvent.objects.order_by("seq").iterator(chunk_size=2000):
         if e.seq != expected_seq or e.prev_digest != prev:
             return False, e.seq
-        if e.digest != _digest(prev, e.seq, e.at.isoformat(), e.actor_id, e.action,
-                               e.object_type, e.object_id, e.unit_id_ref, list(e.fields)):
+        if e.digest != _digest(
+            prev,
+            e.seq,
+            e.at.isoformat(),
+            e.actor_id,
+            e.action,
+            e.object_type,
+            e.object_id,
+            e.unit_id_ref,
+            list(e.fields),
+        ):
             return False, e.seq
         prev = e.digest
         expected_seq += 1

@@ -14,18 +14,22 @@ from .models import Role
 class TokenForm(forms.Form):
     otp_token = forms.CharField(
         label=_("Code from your authenticator app or a recovery code"),
-        max_length=16,
-        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric",
-                                      "autofocus": True}),
+        max_length=32,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
+        ),
     )
 
 
 class AcceptInvitationForm(forms.Form):
     username = forms.CharField(label=_("User name"), max_length=150)
-    password1 = forms.CharField(label=_("Password"), widget=forms.PasswordInput(
-        attrs={"autocomplete": "new-password"}))
-    password2 = forms.CharField(label=_("Password again"), widget=forms.PasswordInput(
-        attrs={"autocomplete": "new-password"}))
+    password1 = forms.CharField(
+        label=_("Password"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
+    password2 = forms.CharField(
+        label=_("Password again"),
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -43,23 +47,27 @@ class AcceptInvitationForm(forms.Form):
 class GrantForm(forms.Form):
     username = forms.CharField(label=_("User name"), max_length=150)
     role = forms.ModelChoiceField(label=_("Role"), queryset=Role.objects.all())
-    valid_from = forms.DateField(label=_("Valid from"), required=False,
-                                 widget=forms.DateInput(attrs={"type": "date"}))
-    valid_until = forms.DateField(label=_("Valid until"), required=False,
-                                  widget=forms.DateInput(attrs={"type": "date"}))
+    valid_from = forms.DateField(
+        label=_("Valid from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    valid_until = forms.DateField(
+        label=_("Valid until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
 
 
 class InviteForm(forms.Form):
     email = forms.EmailField(label=_("E-mail"))
     role = forms.ModelChoiceField(label=_("Role"), queryset=Role.objects.all())
-    valid_until = forms.DateField(label=_("Grant valid until"), required=False,
-                                  widget=forms.DateInput(attrs={"type": "date"}))
+    valid_until = forms.DateField(
+        label=_("Grant valid until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
 
 
 class ApiTokenForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=100)
-    days = forms.IntegerField(label=_("Days until it expires"), min_value=1, max_value=366,
-                              initial=90)
+    days = forms.IntegerField(
+        label=_("Days until it expires"), min_value=1, max_value=366, initial=90
+    )
 
 
 def unit_choice_label(unit: Unit) -> str:

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 if TYPE_CHECKING:
-    from django.db.models.query import QuerySet
+    pass
 
 PERMISSIONS = ("view", "edit", "sensitive", "cases", "money", "admin")
 PERMISSION_LABELS = {
@@ -32,8 +32,12 @@ def hash_token(raw: str) -> str:
 
 class User(AbstractUser):
     person = models.OneToOneField(
-        "people.Person", verbose_name=_("person"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="user",
+        "people.Person",
+        verbose_name=_("person"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="user",
     )
 
     class Meta:
@@ -98,8 +102,12 @@ class Grant(models.Model):
     valid_from = models.DateField(_("valid from"))
     valid_until = models.DateField(_("valid until"), null=True, blank=True)
     term = models.ForeignKey(
-        "org.Term", verbose_name=_("officer term"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="grants",
+        "org.Term",
+        verbose_name=_("officer term"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="grants",
     )
     granted_by = models.ForeignKey(
         User, null=True, blank=True, on_delete=models.SET_NULL, related_name="grants_given"
@@ -194,8 +202,14 @@ class AuditEvent(models.Model):
 
     seq = models.BigIntegerField(unique=True)
     at = models.DateTimeField()
-    actor = models.ForeignKey(User, null=True, blank=True, on_delete=models.DO_NOTHING,
-                              db_constraint=False, related_name="+")
+    actor = models.ForeignKey(
+        User,
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
     action = models.CharField(max_length=40)
     object_type = models.CharField(max_length=60)
     object_id = models.CharField(max_length=40, blank=True)
@@ -231,4 +245,3 @@ class AuditHead(models.Model):
 
     def __str__(self) -> str:
         return f"audit head {self.seq}"
-

@@ -62,7 +62,9 @@ class Scope:
             cond |= Q(**{f"{path_field}__startswith": p})
         return cond
 
-    def filter(self, qs: QuerySet[M], perm: str = "view", path_field: str = "unit__path") -> QuerySet[M]:
+    def filter(
+        self, qs: QuerySet[M], perm: str = "view", path_field: str = "unit__path"
+    ) -> QuerySet[M]:
         return qs.filter(self.q(perm, path_field))
 
     def permissions_on(self, unit: Unit) -> frozenset[str]:
@@ -100,11 +102,22 @@ def load_scope(user: Any) -> Scope:
         Grant.objects.active()
         .filter(user_id=user.pk)
         .select_related("role", "unit")
-        .only("id", "unit__id", "unit__path", "role__can_view", "role__can_edit",
-              "role__can_sensitive", "role__can_cases", "role__can_money", "role__can_admin")
+        .only(
+            "id",
+            "unit__id",
+            "unit__path",
+            "role__can_view",
+            "role__can_edit",
+            "role__can_sensitive",
+            "role__can_cases",
+            "role__can_money",
+            "role__can_admin",
+        )
     )
     items = tuple(
-        ScopeGrant(grant_id=g.pk, unit_id=g.unit.pk, path=g.unit.path, permissions=g.role.permissions)
+        ScopeGrant(
+            grant_id=g.pk, unit_id=g.unit.pk, path=g.unit.path, permissions=g.role.permissions
+        )
         for g in grants
     )
     return Scope(user_id=user.pk, grants=items, superuser=bool(user.is_superuser))

@@ -30,38 +30,72 @@ def check_can_grant(*, actor: Any, role: Role, unit: Unit, field: str = "role") 
     scope = scope_for(actor)
     held = scope.permissions_on(unit)
     if "view" not in held:
-        raise invalid("unit", _("You can only grant roles on units within your own scope."),
-                      code="out_of_scope")
+        raise invalid(
+            "unit",
+            _("You can only grant roles on units within your own scope."),
+            code="out_of_scope",
+        )
     if "admin" not in held:
-        raise invalid("unit", _("You need the administration permission on this unit to grant roles."),
-                      code="not_admin")
+        raise invalid(
+            "unit",
+            _("You need the administration permission on this unit to grant roles."),
+            code="not_admin",
+        )
     missing = role.permissions - held
     if missing:
-        raise invalid(field, _("You cannot grant a role with permissions you do not hold yourself."),
-                      code="beyond_own")
+        raise invalid(
+            field,
+            _("You cannot grant a role with permissions you do not hold yourself."),
+            code="beyond_own",
+        )
     if not unit.is_active:
-        raise invalid("unit", _("Roles cannot be granted on a merged or dissolved unit."),
-                      code="inactive_unit")
+        raise invalid(
+            "unit",
+            _("Roles cannot be granted on a merged or dissolved unit."),
+            code="inactive_unit",
+        )
 
 
 @transaction.atomic
-def grant_role(*, actor: Any, user: User, role: Role, unit: Unit, valid_from: dt.date | None = None,
-               valid_until: dt.date | None = None, term: Term | None = None) -> Grant:
+def grant_role(
+    *,
+    actor: Any,
+    user: User,
+    role: Role,
+    unit: Unit,
+    valid_from: dt.date | None = None,
+    valid_until: dt.date | None = None,
+    term: Term | None = None,
+) -> Grant:
     if actor is not None:
         check_can_grant(actor=actor, role=role, unit=unit)
     elif not unit.is_active:
-        raise invalid("unit", _("Roles cannot be granted on a merged or dissolved unit."),
-                      code="inactive_unit")
+        raise invalid(
+            "unit",
+            _("Roles cannot be granted on a merged or dissolved unit."),
+            code="inactive_unit",
+        )
     start = valid_from or timezone.localdate()
     if valid_until is not None and valid_until < start:
         raise invalid("valid_until", _("A grant cannot end before it starts."))
     if term is not None and term.unit_id != unit.pk:
         raise invalid("term", _("The officer term must belong to the same unit."))
-    grant = Grant.objects.create(user=user, role=role, unit=unit, valid_from=start,
-                                 valid_until=valid_until, term=term,
-                                 granted_by=actor if actor is not None else None)
-    audit.record(actor=actor, action="grant", obj=grant, unit_id=unit.pk,
-                 fields=["user", "role", "unit", "valid_from", "valid_until", "term"])
+    grant = Grant.objects.create(
+        user=user,
+        role=role,
+        unit=unit,
+        valid_from=start,
+        valid_until=valid_until,
+        term=term,
+        granted_by=actor if actor is not None else None,
+    )
+    audit.record(
+        actor=actor,
+        action="grant",
+        obj=grant,
+        unit_id=unit.pk,
+        fields=["user", "role", "unit", "valid_from", "valid_until", "term"],
+    )
     forget_scope(user)
     return grant
 
@@ -75,8 +109,9 @@ def revoke_grant(*, actor: Any, grant: Grant) -> Grant:
         grant.revoked_at = timezone.now()
         grant.revoked_by = actor
         grant.save(update_fields=["revoked_at", "revoked_by"])
-        audit.record(actor=actor, action="revoke", obj=grant, unit_id=grant.unit_id,
-                     fields=["revoked_at"])
+        audit.record(
+            actor=actor, action="revoke", obj=grant, unit_id=grant.unit_id, fields=["revoked_at"]
+        )
     forget_scope(grant.user)
     return grant
 
@@ -88,20 +123,30 @@ def _invitation_url(raw: str) -> str:
 
 
 @transaction.atomic
-def invite(*, actor: Any, email: str, role: Role, unit: Unit,
-           valid_until: dt.date | None = None) -> tuple[Invitation, str]:
+def invite(
+    *, actor: Any, email: str, role: Role, unit: Unit, valid_until: dt.date | None = None
+) -> tuple[Invitation, str]:
     """Create an invitation and e-mail its single-use link once the transaction commits."""
     check_can_grant(actor=actor, role=role, unit=unit)
     if valid_until is not None and valid_until < timezone.localdate():
         raise invalid("valid_until", _("A grant cannot end before it starts."))
     raw = secrets.token_urlsafe(32)
     invitation = Invitation.objects.create(
-        email=email.strip().lower(), role=role, unit=unit, valid_until=valid_until,
-        token_hash=hash_token(raw), invited_by=actor,
+        email=email.strip().lower(),
+        role=role,
+        unit=unit,
+        valid_until=valid_until,
+        token_hash=hash_token(raw),
+        invited_by=actor,
         expires_at=timezone.now() + dt.timedelta(days=settings.INVITATION_VALID_DAYS),
     )
-    audit.record(actor=actor, action="invite", obj=invitation, unit_id=unit.pk,
-                 fields=["email", "role", "unit"])
+    audit.record(
+        actor=actor,
+        action="invite",
+        obj=invitation,
+        unit_id=unit.pk,
+        fields=["email", "role", "unit"],
+    )
     url = _invitation_url(raw)
     unit_name = unit.name
     language = translation.get_language()
@@ -114,7 +159,8 @@ def invite(*, actor: Any, email: str, role: Role, unit: Unit,
                     "You have been invited to work in Branchwork for %(unit)s.\n\n"
                     "Open this link within %(days)d days to choose your password:\n%(url)s\n\n"
                     "The link works once. If you did not expect it, ignore this message."
-                ) % {"unit": unit_name, "days": settings.INVITATION_VALID_DAYS, "url": url},
+                )
+                % {"unit": unit_name, "days": settings.INVITATION_VALID_DAYS, "url": url},
                 from_email=None,
                 recipient_list=[invitation.email],
             )
@@ -126,15 +172,17 @@ def invite(*, actor: Any, email: str, role: Role, unit: Unit,
 def find_invitation(raw: str) -> Invitation:
     invitation = (
         Invitation.objects.select_related("role", "unit", "invited_by")
-        .filter(token_hash=hash_token(raw)).first()
+        .filter(token_hash=hash_token(raw))
+        .first()
     )
     if invitation is None:
         raise invalid("token", _("This invitation link is not valid."), code="unknown")
     if invitation.accepted_at is not None:
         raise invalid("token", _("This invitation link has already been used."), code="used")
     if invitation.expires_at <= timezone.now():
-        raise invalid("token", _("This invitation link has expired. Ask for a new one."),
-                      code="expired")
+        raise invalid(
+            "token", _("This invitation link has expired. Ask for a new one."), code="expired"
+        )
     return invitation
 
 
@@ -153,20 +201,34 @@ def accept_invitation(*, raw_token: str, username: str, password: str) -> User:
     user.set_password(password)
     user.save()
     grant = Grant.objects.create(
-        user=user, role=invitation.role, unit=invitation.unit, valid_from=timezone.localdate(),
-        valid_until=invitation.valid_until, granted_by=invitation.invited_by,
+        user=user,
+        role=invitation.role,
+        unit=invitation.unit,
+        valid_from=timezone.localdate(),
+        valid_until=invitation.valid_until,
+        granted_by=invitation.invited_by,
     )
     invitation.accepted_at = timezone.now()
     invitation.accepted_by = user
     invitation.save(update_fields=["accepted_at", "accepted_by"])
-    audit.record(actor=user, action="accept", obj=invitation, unit_id=invitation.unit_id,
-                 fields=["accepted_at"])
-    audit.record(actor=invitation.invited_by, action="grant", obj=grant,
-                 unit_id=invitation.unit_id, fields=["user", "role", "unit"])
+    audit.record(
+        actor=user,
+        action="accept",
+        obj=invitation,
+        unit_id=invitation.unit_id,
+        fields=["accepted_at"],
+    )
+    audit.record(
+        actor=invitation.invited_by,
+        action="grant",
+        obj=grant,
+        unit_id=invitation.unit_id,
+        fields=["user", "role", "unit"],
+    )
     return user
 
 
-API_TOKEN_PREFIX = "bw_"
+API_TOKEN_PREFIX = "bw_"  # noqa: S105 (a prefix, not a secret)
 
 
 @transaction.atomic
@@ -178,7 +240,10 @@ def create_api_token(*, user: User, name: str, days: int | None = None) -> tuple
         raise invalid("days", _("A token lives between 1 and 366 days."))
     raw = API_TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(
-        user=user, name=name.strip(), prefix=raw[:10], token_hash=hash_token(raw),
+        user=user,
+        name=name.strip(),
+        prefix=raw[:10],
+        token_hash=hash_token(raw),
         expires_at=timezone.now() + dt.timedelta(days=life),
     )
     audit.record(actor=user, action="create", obj=token, fields=["name", "expires_at"])

@@ -76,14 +76,19 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
             otp_login(request, device)
             request.session["recovery_codes"] = codes
             return redirect("access:recovery-codes")
-        form.add_error("otp_token", _("That code is not right. Check the time on your phone and try again."))
+        form.add_error(
+            "otp_token", _("That code is not right. Check the time on your phone and try again.")
+        )
     qr = segno.make(device.config_url, error="m").svg_data_uri(scale=5, dark="#111")
     secret = device.bin_key.hex()
     import base64
 
     b32 = base64.b32encode(device.bin_key).decode().rstrip("=")
-    return render(request, "access/two_factor_setup.html",
-                  {"form": form, "qr": qr, "secret": b32, "hex": secret})
+    return render(
+        request,
+        "access/two_factor_setup.html",
+        {"form": form, "qr": qr, "secret": b32, "hex": secret},
+    )
 
 
 def _new_recovery_codes(user: Any) -> list[str]:
@@ -99,8 +104,12 @@ def recovery_codes(request: HttpRequest) -> HttpResponse:
     codes = request.session.pop("recovery_codes", None)
     if request.method == "POST" and request.user.is_verified():  # type: ignore[union-attr]
         codes = _new_recovery_codes(request.user)
-        audit.record(actor=request.user, action="recovery_codes_renewed",
-                     object_type="access.user", object_id=request.user.pk)
+        audit.record(
+            actor=request.user,
+            action="recovery_codes_renewed",
+            object_type="access.user",
+            object_id=str(request.user.pk),
+        )
     return render(request, "access/recovery_codes.html", {"codes": codes})
 
 
@@ -132,12 +141,12 @@ def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
         invitation, error = None, exc.message_dict.get("token", [""])[0]
     if invitation is None:
         return render(request, "access/invitation.html", {"error": error}, status=404)
-    form = AcceptInvitationForm(request.POST or None,
-                                initial={"username": invitation.email})
+    form = AcceptInvitationForm(request.POST or None, initial={"username": invitation.email})
     if request.method == "POST" and form.is_valid():
         try:
             user = services.accept_invitation(
-                raw_token=token, username=form.cleaned_data["username"],
+                raw_token=token,
+                username=form.cleaned_data["username"],
                 password=form.cleaned_data["password1"],
             )
         except ValidationError as exc:
@@ -158,8 +167,9 @@ def api_tokens(request: HttpRequest) -> HttpResponse:
     raw = None
     if request.method == "POST" and form.is_valid():
         try:
-            _token, raw = services.create_api_token(user=user, name=form.cleaned_data["name"],
-                                                   days=form.cleaned_data["days"])
+            _token, raw = services.create_api_token(
+                user=user, name=form.cleaned_data["name"], days=form.cleaned_data["days"]
+            )
             form = ApiTokenForm()
         except ValidationError as exc:
             apply_errors(form, exc)
@@ -185,10 +195,12 @@ def unit_access(request: HttpRequest, code: str) -> HttpResponse:
     scope = scope_for(request.user)
     if not scope.has("admin", unit):
         return render(request, "403.html", status=403)
-    grant_form = GrantForm(request.POST if request.POST.get("form") == "grant" else None,
-                           prefix="grant")
-    invite_form = InviteForm(request.POST if request.POST.get("form") == "invite" else None,
-                             prefix="invite")
+    grant_form = GrantForm(
+        request.POST if request.POST.get("form") == "grant" else None, prefix="grant"
+    )
+    invite_form = InviteForm(
+        request.POST if request.POST.get("form") == "invite" else None, prefix="invite"
+    )
     if request.method == "POST":
         try:
             if request.POST.get("form") == "grant" and grant_form.is_valid():
@@ -197,15 +209,25 @@ def unit_access(request: HttpRequest, code: str) -> HttpResponse:
                 if grantee is None:
                     grant_form.add_error("username", _("No active user has this user name."))
                 else:
-                    services.grant_role(actor=request.user, user=grantee, role=data["role"],
-                                        unit=unit, valid_from=data["valid_from"],
-                                        valid_until=data["valid_until"])
+                    services.grant_role(
+                        actor=request.user,
+                        user=grantee,
+                        role=data["role"],
+                        unit=unit,
+                        valid_from=data["valid_from"],
+                        valid_until=data["valid_until"],
+                    )
                     messages.success(request, _("The role is granted."))
                     return redirect("access:unit-access", code=unit.code)
             elif request.POST.get("form") == "invite" and invite_form.is_valid():
                 data = invite_form.cleaned_data
-                services.invite(actor=request.user, email=data["email"], role=data["role"],
-                                unit=unit, valid_until=data["valid_until"])
+                services.invite(
+                    actor=request.user,
+                    email=data["email"],
+                    role=data["role"],
+                    unit=unit,
+                    valid_until=data["valid_until"],
+                )
                 messages.success(request, _("The invitation is sent."))
                 return redirect("access:unit-access", code=unit.code)
         except ValidationError as exc:
@@ -218,12 +240,20 @@ def unit_access(request: HttpRequest, code: str) -> HttpResponse:
     )
     invitations = (
         Invitation.objects.filter(unit=unit, accepted_at__isnull=True)
-        .select_related("role").order_by("-created_at")[:50]
+        .select_related("role")
+        .order_by("-created_at")[:50]
     )
-    return render(request, "access/unit_access.html", {
-        "unit": unit, "grants": grants, "invitations": invitations,
-        "grant_form": grant_form, "invite_form": invite_form,
-    })
+    return render(
+        request,
+        "access/unit_access.html",
+        {
+            "unit": unit,
+            "grants": grants,
+            "invitations": invitations,
+            "grant_form": grant_form,
+            "invite_form": invite_form,
+        },
+    )
 
 
 @login_required
@@ -231,8 +261,14 @@ def unit_access(request: HttpRequest, code: str) -> HttpResponse:
 def revoke_grant(request: HttpRequest, code: str, pk: int) -> HttpResponse:
     unit = get_unit_for(request.user, code)
     scope = scope_for(request.user)
-    grant = scope.filter(Grant.objects.filter(unit__path__startswith=unit.path), "admin",
-                         path_field="unit__path").select_related("unit", "user").filter(pk=pk).first()
+    grant = (
+        scope.filter(
+            Grant.objects.filter(unit__path__startswith=unit.path), "admin", path_field="unit__path"
+        )
+        .select_related("unit", "user")
+        .filter(pk=pk)
+        .first()
+    )
     if grant is None:
         from django.http import Http404
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Router
+from ninja import Router, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from branchwork.access import services
@@ -20,9 +20,16 @@ router = Router(tags=["grants"])
 
 
 def grant_out(g: Grant) -> dict[str, object]:
-    return {"id": g.pk, "user": g.user.username, "role": g.role.code, "unit": g.unit.code,
-            "valid_from": g.valid_from, "valid_until": g.valid_until, "term_id": g.term_id,
-            "revoked": g.revoked_at is not None}
+    return {
+        "id": g.pk,
+        "user": g.user.username,
+        "role": g.role.code,
+        "unit": g.unit.code,
+        "valid_from": g.valid_from,
+        "valid_until": g.valid_until,
+        "term_id": g.term_id,
+        "revoked": g.revoked_at is not None,
+    }
 
 
 def _role(code: str) -> Role:
@@ -36,8 +43,11 @@ def _unit_or_422(user: object, code: str):  # type: ignore[no-untyped-def]
     try:
         return selectors.get_unit_for(user, code)
     except Http404:
-        raise invalid("unit", _("You can only grant roles on units within your own scope."),
-                      code="out_of_scope") from None
+        raise invalid(
+            "unit",
+            _("You can only grant roles on units within your own scope."),
+            code="out_of_scope",
+        ) from None
 
 
 @router.get("/grants", response=list[GrantOut])
@@ -51,7 +61,7 @@ def list_grants(request: HttpRequest, unit: str | None = None):  # type: ignore[
 
 
 @router.post("/grants", response={201: GrantOut})
-def create_grant(request: HttpRequest, payload: GrantIn) -> tuple[int, dict[str, object]]:
+def create_grant(request: HttpRequest, payload: GrantIn) -> Status[dict[str, object]]:
     unit = _unit_or_422(request.user, payload.unit)
     role = _role(payload.role)
     grantee = User.objects.filter(username=payload.username, is_active=True).first()
@@ -62,17 +72,26 @@ def create_grant(request: HttpRequest, payload: GrantIn) -> tuple[int, dict[str,
         term = Term.objects.filter(pk=payload.term_id, unit=unit).first()
         if term is None:
             raise invalid("term_id", _("The officer term must belong to the same unit."))
-    grant = services.grant_role(actor=request.user, user=grantee, role=role, unit=unit,
-                                valid_from=payload.valid_from, valid_until=payload.valid_until,
-                                term=term)
-    return 201, grant_out(grant)
+    grant = services.grant_role(
+        actor=request.user,
+        user=grantee,
+        role=role,
+        unit=unit,
+        valid_from=payload.valid_from,
+        valid_until=payload.valid_until,
+        term=term,
+    )
+    return Status(201, grant_out(grant))
 
 
 @router.post("/grants/{grant_id}/revoke", response=GrantOut)
 def revoke_grant(request: HttpRequest, grant_id: int) -> dict[str, object]:
     grant = (
-        scope_for(request.user).filter(Grant.objects.all(), "admin", path_field="unit__path")
-        .select_related("user", "role", "unit").filter(pk=grant_id).first()
+        scope_for(request.user)
+        .filter(Grant.objects.all(), "admin", path_field="unit__path")
+        .select_related("user", "role", "unit")
+        .filter(pk=grant_id)
+        .first()
     )
     if grant is None:
         raise Http404
@@ -81,7 +100,7 @@ def revoke_grant(request: HttpRequest, grant_id: int) -> dict[str, object]:
 
 
 @router.post("/invitations", response={201: InvitationOut}, tags=["grants"])
-def create_invitation(request: HttpRequest, payload: InvitationIn) -> tuple[int, dict[str, object]]:
+def create_invitation(request: HttpRequest, payload: InvitationIn) -> Status[dict[str, object]]:
     from django.core.validators import validate_email
 
     try:
@@ -89,8 +108,20 @@ def create_invitation(request: HttpRequest, payload: InvitationIn) -> tuple[int,
     except Exception:
         raise invalid("email", _("Enter a valid e-mail address.")) from None
     unit = _unit_or_422(request.user, payload.unit)
-    invitation, _raw = services.invite(actor=request.user, email=payload.email,
-                                       role=_role(payload.role), unit=unit,
-                                       valid_until=payload.valid_until)
-    return 201, {"id": invitation.pk, "email": invitation.email, "role": invitation.role.code,
-                 "unit": unit.code, "expires_at": invitation.expires_at}
+    invitation, _raw = services.invite(
+        actor=request.user,
+        email=payload.email,
+        role=_role(payload.role),
+        unit=unit,
+        valid_until=payload.valid_until,
+    )
+    return Status(
+        201,
+        {
+            "id": invitation.pk,
+            "email": invitation.email,
+            "role": invitation.role.code,
+            "unit": unit.code,
+            "expires_at": invitation.expires_at,
+        },
+    )

@@ -13,8 +13,8 @@ from ninja.security import HttpBearer
 from branchwork.access.services import user_for_api_token
 from branchwork.core.errors import PermissionDeniedError
 
-from .org import router as org_router
 from .access import router as access_router
+from .org import router as org_router
 
 
 class TokenAuth(HttpBearer):
@@ -67,9 +67,7 @@ def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 def on_auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
     from django.utils.translation import gettext as _
 
-    return api.create_response(
-        request, {"detail": _("A valid API token is required.")}, status=401
-    )
+    return api.create_response(request, {"detail": _("A valid API token is required.")}, status=401)
 
 
 api.add_router("/", org_router)

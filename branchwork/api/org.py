@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Router
+from ninja import Router, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from branchwork.access.scoping import scope_for
 from branchwork.core.errors import invalid
 from branchwork.org import selectors, services
-from branchwork.org.models import PostType, TerritoryArea, Term, Unit
+from branchwork.org.models import PostType, Term, TerritoryArea, Unit
 from branchwork.people.selectors import get_person_for
 
 from .schemas import (
@@ -33,20 +33,34 @@ router = Router(tags=["units"])
 
 def unit_out(unit: Unit) -> dict[str, object]:
     return {
-        "code": unit.code, "kind": unit.kind, "name_ko": unit.name_ko, "name_ja": unit.name_ja,
-        "name_en": unit.name_en, "public_phone": unit.public_phone,
-        "public_email": unit.public_email, "parent": unit.parent.code if unit.parent else None,
-        "depth": unit.depth, "status": unit.status, "status_date": unit.status_date,
+        "code": unit.code,
+        "kind": unit.kind,
+        "name_ko": unit.name_ko,
+        "name_ja": unit.name_ja,
+        "name_en": unit.name_en,
+        "public_phone": unit.public_phone,
+        "public_email": unit.public_email,
+        "parent": unit.parent.code if unit.parent else None,
+        "depth": unit.depth,
+        "status": unit.status,
+        "status_date": unit.status_date,
         "merged_into": unit.merged_into.code if unit.merged_into else None,
-        "postal_code": unit.postal_code, "address": unit.address, "full": True,
+        "postal_code": unit.postal_code,
+        "address": unit.address,
+        "full": True,
     }
 
 
 def term_out(term: Term) -> dict[str, object]:
     return {
-        "id": term.pk, "unit": term.unit.code, "origin_unit": term.origin_unit.code,
-        "post_type": term.post_type.code, "person_id": term.person_id,
-        "person_name": term.person.display_name, "start": term.start, "end": term.end,
+        "id": term.pk,
+        "unit": term.unit.code,
+        "origin_unit": term.origin_unit.code,
+        "post_type": term.post_type.code,
+        "person_id": term.person_id,
+        "person_name": term.person.display_name,
+        "start": term.start,
+        "end": term.end,
     }
 
 
@@ -66,18 +80,25 @@ def get_unit(request: HttpRequest, code: str) -> dict[str, object]:
     view = selectors.get_unit(request.user, code)
     if not view.full:
         u = view.unit
-        return {"code": u.code, "kind": u.kind, "name_ko": u.name_ko, "name_ja": u.name_ja,
-                "name_en": u.name_en, "public_phone": u.public_phone,
-                "public_email": u.public_email, "full": False}
+        return {
+            "code": u.code,
+            "kind": u.kind,
+            "name_ko": u.name_ko,
+            "name_ja": u.name_ja,
+            "name_en": u.name_en,
+            "public_phone": u.public_phone,
+            "public_email": u.public_email,
+            "full": False,
+        }
     return unit_out(view.unit)
 
 
 @router.post("/units", response={201: UnitOut})
-def create_unit(request: HttpRequest, payload: UnitIn) -> tuple[int, dict[str, object]]:
+def create_unit(request: HttpRequest, payload: UnitIn) -> Status[dict[str, object]]:
     parent = selectors.get_unit_for(request.user, payload.parent)
     data = payload.dict(exclude={"parent"})
     unit = services.create_unit(actor=request.user, parent=parent, **data)
-    return 201, unit_out(unit)
+    return Status(201, unit_out(unit))
 
 
 @router.patch("/units/{code}", response=UnitOut)
@@ -106,33 +127,53 @@ def merge_unit(request: HttpRequest, code: str, payload: MergeIn) -> dict[str, o
 @router.get("/units/{code}/territory", response=list[TerritoryOut], tags=["territories"])
 def list_territory(request: HttpRequest, code: str) -> list[dict[str, object]]:
     unit = selectors.get_unit_for(request.user, code)
-    return [{"id": a.pk, "unit": unit.code, "kind": a.kind, "value": a.value, "label": a.label}
-            for a in selectors.territory(unit)]
+    return [
+        {"id": a.pk, "unit": unit.code, "kind": a.kind, "value": a.value, "label": a.label}
+        for a in selectors.territory(unit)
+    ]
 
 
 @router.post("/units/{code}/territory", response={201: TerritoryOut}, tags=["territories"])
-def add_territory(request: HttpRequest, code: str, payload: TerritoryIn) -> tuple[int, dict[str, object]]:
+def add_territory(
+    request: HttpRequest, code: str, payload: TerritoryIn
+) -> Status[dict[str, object]]:
     unit = selectors.get_unit_for(request.user, code)
-    area = services.add_territory(actor=request.user, unit=unit, kind=payload.kind,
-                                  value=payload.value, label=payload.label)
-    return 201, {"id": area.pk, "unit": unit.code, "kind": area.kind, "value": area.value,
-                 "label": area.label}
+    area = services.add_territory(
+        actor=request.user, unit=unit, kind=payload.kind, value=payload.value, label=payload.label
+    )
+    return Status(
+        201,
+        {
+            "id": area.pk,
+            "unit": unit.code,
+            "kind": area.kind,
+            "value": area.value,
+            "label": area.label,
+        },
+    )
 
 
 @router.delete("/units/{code}/territory/{area_id}", response={204: None}, tags=["territories"])
-def remove_territory(request: HttpRequest, code: str, area_id: int) -> tuple[int, None]:
+def remove_territory(request: HttpRequest, code: str, area_id: int) -> Status[None]:
     unit = selectors.get_unit_for(request.user, code)
     area = get_object_or_404(TerritoryArea.objects.select_related("unit"), unit=unit, pk=area_id)
     services.remove_territory(actor=request.user, area=area)
-    return 204, None
+    return Status(204, None)
 
 
 @router.get("/units/{code}/posts", response=list[PostOut], tags=["officers"])
 def list_posts(request: HttpRequest, code: str) -> list[dict[str, object]]:
     unit = selectors.get_unit_for(request.user, code)
     posts, _ending = selectors.officers(unit)
-    return [{"post_type": s.post.post_type.code, "seats": s.post.seats,
-             "holders": len(s.holders), "vacancies": s.vacancies} for s in posts]
+    return [
+        {
+            "post_type": s.post.post_type.code,
+            "seats": s.post.seats,
+            "holders": len(s.holders),
+            "vacancies": s.vacancies,
+        }
+        for s in posts
+    ]
 
 
 @router.put("/units/{code}/posts", response=PostOut, tags=["officers"])
@@ -141,10 +182,16 @@ def set_post(request: HttpRequest, code: str, payload: PostIn) -> dict[str, obje
     post_type = PostType.objects.filter(code=payload.post_type).first()
     if post_type is None:
         raise invalid("post_type", "post_type")
-    post = services.set_post(actor=request.user, unit=unit, post_type=post_type, seats=payload.seats)
+    post = services.set_post(
+        actor=request.user, unit=unit, post_type=post_type, seats=payload.seats
+    )
     held = Term.objects.current().filter(unit=unit, post_type=post_type).count()
-    return {"post_type": post_type.code, "seats": post.seats, "holders": held,
-            "vacancies": max(post.seats - held, 0)}
+    return {
+        "post_type": post_type.code,
+        "seats": post.seats,
+        "holders": held,
+        "vacancies": max(post.seats - held, 0),
+    }
 
 
 @router.get("/units/{code}/terms", response=list[TermOut], tags=["officers"])
@@ -159,7 +206,7 @@ def list_terms(request: HttpRequest, code: str, current: bool = False):  # type:
 
 
 @router.post("/units/{code}/terms", response={201: TermOut}, tags=["officers"])
-def appoint(request: HttpRequest, code: str, payload: TermIn) -> tuple[int, dict[str, object]]:
+def appoint(request: HttpRequest, code: str, payload: TermIn) -> Status[dict[str, object]]:
     unit = selectors.get_unit_for(request.user, code)
     post_type = PostType.objects.filter(code=payload.post_type).first()
     if post_type is None:
@@ -170,17 +217,26 @@ def appoint(request: HttpRequest, code: str, payload: TermIn) -> tuple[int, dict
         from django.utils.translation import gettext as _
 
         raise invalid("person_id", _("No person with this number in your units.")) from None
-    term = services.appoint(actor=request.user, unit=unit, post_type=post_type, person=person,
-                            start=payload.start, end=payload.end)
-    return 201, term_out(term)
+    term = services.appoint(
+        actor=request.user,
+        unit=unit,
+        post_type=post_type,
+        person=person,
+        start=payload.start,
+        end=payload.end,
+    )
+    return Status(201, term_out(term))
 
 
 @router.post("/units/{code}/terms/{term_id}/end", response=TermOut, tags=["officers"])
-def end_term(request: HttpRequest, code: str, term_id: int, payload: TermEndIn) -> dict[str, object]:
+def end_term(
+    request: HttpRequest, code: str, term_id: int, payload: TermEndIn
+) -> dict[str, object]:
     unit = selectors.get_unit_for(request.user, code)
     term = get_object_or_404(
         Term.objects.select_related("unit", "origin_unit", "post_type", "person"),
-        unit=unit, pk=term_id,
+        unit=unit,
+        pk=term_id,
     )
     services.end_term(actor=request.user, term=term, end=payload.end)
     return term_out(term)

@@ -24,7 +24,7 @@ from .demo_data import (
     PREFECTURES,
     SURNAMES,
 )
-from .models import Post, PostType, TerritoryArea, TerritoryKind, Term, Unit, UnitKind, path_segment
+from .models import Post, PostType, Term, TerritoryArea, TerritoryKind, Unit, UnitKind, path_segment
 
 FEDERATION_CODE = "FED"
 DEMO_PASSWORD = "branchwork-demo"  # printed by the command; a demo database holds no real data
@@ -37,8 +37,13 @@ ROLES = [
     ("case_worker", "상담원", "相談員", "Case worker", ("view", "cases")),
     ("treasurer", "회계", "会計", "Treasurer", ("view", "money")),
     ("unit_admin", "단위 관리자", "組織管理者", "Unit administrator", ("view", "edit", "admin")),
-    ("administrator", "관리자", "管理者", "Administrator",
-     ("view", "edit", "sensitive", "cases", "money", "admin")),
+    (
+        "administrator",
+        "관리자",
+        "管理者",
+        "Administrator",
+        ("view", "edit", "sensitive", "cases", "money", "admin"),
+    ),
 ]
 POST_TYPES = [
     ("chair", "위원장", "委員長", "Chair", 10),
@@ -48,10 +53,19 @@ POST_TYPES = [
     ("organiser", "조직부장", "組織部長", "Organiser", 50),
     ("group_leader", "반장", "班長", "Group leader", 60),
 ]
+
+
+@dataclass(frozen=True)
+class Size:
+    regions: int
+    branches: int | None  # per region; None: by the prefecture's weight
+    groups: int  # per branch
+    schools: int
+
+
 SIZES = {
-    # regions, branches per region (None: by prefecture weight), groups per branch
-    "small": {"regions": 3, "branches": 3, "groups": 3, "schools": 3},
-    "japan": {"regions": 47, "branches": None, "groups": 10, "schools": 60},
+    "small": Size(regions=3, branches=3, groups=3, schools=3),
+    "japan": Size(regions=47, branches=None, groups=10, schools=60),
 }
 
 
@@ -67,13 +81,22 @@ class DemoResult:
 
 def ensure_reference_data() -> None:
     for code, ko, ja, en, perms in ROLES:
-        Role.objects.update_or_create(code=code, defaults={
-            "name_ko": ko, "name_ja": ja, "name_en": en,
-            **{f"can_{p}": p in perms for p in ("view", "edit", "sensitive", "cases", "money", "admin")},
-        })
+        Role.objects.update_or_create(
+            code=code,
+            defaults={
+                "name_ko": ko,
+                "name_ja": ja,
+                "name_en": en,
+                **{
+                    f"can_{p}": p in perms
+                    for p in ("view", "edit", "sensitive", "cases", "money", "admin")
+                },
+            },
+        )
     for code, ko, ja, en, order in POST_TYPES:
-        PostType.objects.update_or_create(code=code, defaults={
-            "name_ko": ko, "name_ja": ja, "name_en": en, "order": order})
+        PostType.objects.update_or_create(
+            code=code, defaults={"name_ko": ko, "name_ja": ja, "name_en": en, "order": order}
+        )
 
 
 class _Builder:
@@ -91,10 +114,17 @@ class _Builder:
     def person(self, unit: Unit) -> Person:
         s = self.rng.choice(SURNAMES)
         g = self.rng.choice(GIVEN_NAMES)
-        p = Person(unit=unit, family_name_hangul=s[0], given_name_hangul=g[0],
-                   family_name_kanji=s[1], given_name_kanji=g[1],
-                   family_name_kana=s[2], given_name_kana=g[2],
-                   family_name_latin=s[3], given_name_latin=g[3])
+        p = Person(
+            unit=unit,
+            family_name_hangul=s[0],
+            given_name_hangul=g[0],
+            family_name_kanji=s[1],
+            given_name_kanji=g[1],
+            family_name_kana=s[2],
+            given_name_kana=g[2],
+            family_name_latin=s[3],
+            given_name_latin=g[3],
+        )
         if self.rng.random() < 0.5:
             e = self.rng.choice(EVERYDAY_SURNAMES)
             p.everyday_family_name = e[0]
@@ -131,18 +161,31 @@ def build_demo(*, size: str = "small", seed: int = 1) -> DemoResult:
     spec = SIZES[size]
     parents: dict[int, Unit] = {}
 
-    fed = Unit(code=FEDERATION_CODE, kind=UnitKind.FEDERATION, name_ko="재일동포연합회",
-               name_ja="在日同胞連合会", name_en="Federation of Korean Residents",
-               postal_code="1000001", address="東京都千代田区 (架空)",
-               public_phone="03-0000-0000", public_email="info@federation.example")
+    fed = Unit(
+        code=FEDERATION_CODE,
+        kind=UnitKind.FEDERATION,
+        name_ko="재일동포연합회",
+        name_ja="在日同胞連合会",
+        name_en="Federation of Korean Residents",
+        postal_code="1000001",
+        address="東京都千代田区 (架空)",
+        public_phone="03-0000-0000",
+        public_email="info@federation.example",
+    )
     (fed,) = _bulk_units([fed], parents)
 
-    prefs = PREFECTURES[: spec["regions"]] if size == "small" else PREFECTURES
+    prefs = PREFECTURES[: spec.regions] if size == "small" else PREFECTURES
     regions = []
     for jis, ja, ko, en, _w in prefs:
-        u = Unit(code=f"R{jis}", kind=UnitKind.REGION, name_ko=f"{ko} 본부",
-                 name_ja=f"{ja}本部", name_en=f"{en} Headquarters",
-                 public_phone=f"0{jis}-000-0000", public_email=f"r{jis}@federation.example")
+        u = Unit(
+            code=f"R{jis}",
+            kind=UnitKind.REGION,
+            name_ko=f"{ko} 본부",
+            name_ja=f"{ja}本部",
+            name_en=f"{en} Headquarters",
+            public_phone=f"0{jis}-000-0000",
+            public_email=f"r{jis}@federation.example",
+        )
         parents[id(u)] = fed
         regions.append(u)
     regions = _bulk_units(regions, parents)
@@ -154,8 +197,13 @@ def build_demo(*, size: str = "small", seed: int = 1) -> DemoResult:
         (UnitKind.YOUTH_LEAGUE, "청년동맹", "青年同盟", "Youth League"),
         (UnitKind.BUSINESS_ASSOCIATION, "상공회", "商工会", "Business Association"),
     ):
-        u = Unit(code=f"{kind[:2].upper()}-C", kind=kind, name_ko=f"중앙 {ko}",
-                 name_ja=f"中央{ja}", name_en=f"Central {en}")
+        u = Unit(
+            code=f"{kind[:2].upper()}-C",
+            kind=kind,
+            name_ko=f"중앙 {ko}",
+            name_ja=f"中央{ja}",
+            name_en=f"Central {en}",
+        )
         parents[id(u)] = fed
         affiliates.append(u)
     for r in regions:
@@ -163,43 +211,64 @@ def build_demo(*, size: str = "small", seed: int = 1) -> DemoResult:
             (UnitKind.WOMENS_UNION, "여성동맹", "女性同盟", "Women's Union"),
             (UnitKind.YOUTH_LEAGUE, "청년동맹", "青年同盟", "Youth League"),
         ):
-            u = Unit(code=f"{kind[:2].upper()}-{r.code}", kind=kind, name_ko=f"{r.name_ko} {ko}",
-                     name_ja=f"{r.name_ja}{ja}", name_en=f"{r.name_en} {en}")
+            u = Unit(
+                code=f"{kind[:2].upper()}-{r.code}",
+                kind=kind,
+                name_ko=f"{r.name_ko} {ko}",
+                name_ja=f"{r.name_ja}{ja}",
+                name_en=f"{r.name_en} {en}",
+            )
             parents[id(u)] = r
             affiliates.append(u)
-    school_levels = [("초급학교", "初級学校", "Elementary School"),
-                     ("중급부", "中級部", "Middle School"), ("고급학교", "高級学校", "High School"),
-                     ("유치반", "幼稚班", "Kindergarten")]
-    for i in range(spec["schools"]):
+    school_levels = [
+        ("초급학교", "初級学校", "Elementary School"),
+        ("중급부", "中級部", "Middle School"),
+        ("고급학교", "高級学校", "High School"),
+        ("유치반", "幼稚班", "Kindergarten"),
+    ]
+    for i in range(spec.schools):
         r = regions[i % len(regions)]
         lvl = school_levels[i % len(school_levels)]
         d = b.district()
-        u = Unit(code=f"S{i + 1:03d}", kind=UnitKind.SCHOOL, name_ko=f"{d[1]} {lvl[0]}",
-                 name_ja=f"{d[0]}{lvl[1]}", name_en=f"{d[2].title()} {lvl[2]}")
+        u = Unit(
+            code=f"S{i + 1:03d}",
+            kind=UnitKind.SCHOOL,
+            name_ko=f"{d[1]} {lvl[0]}",
+            name_ja=f"{d[0]}{lvl[1]}",
+            name_en=f"{d[2].title()} {lvl[2]}",
+        )
         parents[id(u)] = r
         affiliates.append(u)
     affiliates = _bulk_units(affiliates, parents)
 
-    branches = []
+    branches: list[Unit] = []
     for r, pref in zip(regions, prefs, strict=True):
-        n = spec["branches"] or pref[4]
+        n = spec.branches or pref[4]
         for j in range(n):
             d = b.district()
-            u = Unit(code=f"B{pref[0]}{j + 1:02d}", kind=UnitKind.BRANCH,
-                     name_ko=f"{pref[2]} {d[1]} 지부", name_ja=f"{pref[1]}{d[0]}支部",
-                     name_en=f"{pref[3]} {d[2].title()} Branch",
-                     postal_code=f"{len(branches) % 1000:03d}0000",
-                     public_email=f"b{pref[0]}{j + 1:02d}@federation.example")
+            u = Unit(
+                code=f"B{pref[0]}{j + 1:02d}",
+                kind=UnitKind.BRANCH,
+                name_ko=f"{pref[2]} {d[1]} 지부",
+                name_ja=f"{pref[1]}{d[0]}支部",
+                name_en=f"{pref[3]} {d[2].title()} Branch",
+                postal_code=f"{len(branches) % 1000:03d}0000",
+                public_email=f"b{pref[0]}{j + 1:02d}@federation.example",
+            )
             parents[id(u)] = r
             branches.append(u)
     branches = _bulk_units(branches, parents)
 
     groups = []
     for br in branches:
-        for k in range(spec["groups"]):
-            u = Unit(code=f"G{br.code[1:]}{k + 1:02d}", kind=UnitKind.GROUP,
-                     name_ko=f"{br.name_ko} 제{k + 1}반", name_ja=f"{br.name_ja}第{k + 1}班",
-                     name_en=f"{br.name_en} Group {k + 1}")
+        for k in range(spec.groups):
+            u = Unit(
+                code=f"G{br.code[1:]}{k + 1:02d}",
+                kind=UnitKind.GROUP,
+                name_ko=f"{br.name_ko} 제{k + 1}반",
+                name_ja=f"{br.name_ja}第{k + 1}班",
+                name_en=f"{br.name_en} Group {k + 1}",
+            )
             parents[id(u)] = br
             groups.append(u)
     groups = _bulk_units(groups, parents)
@@ -208,11 +277,20 @@ def build_demo(*, size: str = "small", seed: int = 1) -> DemoResult:
     areas = []
     for i, br in enumerate(branches):
         for k in range(3):
-            areas.append(TerritoryArea(unit=br, kind=TerritoryKind.POSTAL_PREFIX,
-                                       value=f"{(i * 3 + k) % 1000:03d}" if i * 3 + k < 1000
-                                       else f"{i * 3 + k:04d}"))
-        areas.append(TerritoryArea(unit=br, kind=TerritoryKind.MUNICIPALITY,
-                                   value=f"{br.code[1:3]}{100 + int(br.code[3:5]):03d}"))
+            areas.append(
+                TerritoryArea(
+                    unit=br,
+                    kind=TerritoryKind.POSTAL_PREFIX,
+                    value=f"{(i * 3 + k) % 1000:03d}" if i * 3 + k < 1000 else f"{i * 3 + k:04d}",
+                )
+            )
+        areas.append(
+            TerritoryArea(
+                unit=br,
+                kind=TerritoryKind.MUNICIPALITY,
+                value=f"{br.code[1:3]}{100 + int(br.code[3:5]):03d}",
+            )
+        )
     TerritoryArea.objects.bulk_create(areas, batch_size=1000)
 
     # Posts and officers.
@@ -221,8 +299,13 @@ def build_demo(*, size: str = "small", seed: int = 1) -> DemoResult:
     holders: list[tuple[Unit, PostType]] = []
     officer_units = [fed, *regions, *branches]
     for u in officer_units:
-        for code, seats in (("chair", 1), ("vice_chair", 2), ("secretary", 1), ("treasurer", 1),
-                            ("organiser", 1)):
+        for code, seats in (
+            ("chair", 1),
+            ("vice_chair", 2),
+            ("secretary", 1),
+            ("treasurer", 1),
+            ("organiser", 1),
+        ):
             posts.append(Post(unit=u, post_type=ptypes[code], seats=seats))
             for _s in range(seats):
                 if b.rng.random() < 0.9:  # about one seat in ten is vacant
@@ -245,9 +328,16 @@ def build_demo(*, size: str = "small", seed: int = 1) -> DemoResult:
         if b.rng.random() < 0.3:
             prev = b.person(u)
             prev.save()
-            terms.append(Term(unit=u, origin_unit=u, post_type=pt, person=prev,
-                              start=start - dt.timedelta(days=3 * 365),
-                              end=start - dt.timedelta(days=1)))
+            terms.append(
+                Term(
+                    unit=u,
+                    origin_unit=u,
+                    post_type=pt,
+                    person=prev,
+                    start=start - dt.timedelta(days=3 * 365),
+                    end=start - dt.timedelta(days=1),
+                )
+            )
     Term.objects.bulk_create(terms, batch_size=1000)
 
     _demo_users(b, fed, regions, branches, groups, result)
@@ -267,8 +357,14 @@ DEMO_USERS = [
 ]
 
 
-def _demo_users(b: _Builder, fed: Unit, regions: list[Unit], branches: list[Unit],
-                groups: list[Unit], result: DemoResult) -> None:
+def _demo_users(
+    b: _Builder,
+    fed: Unit,
+    regions: list[Unit],
+    branches: list[Unit],
+    groups: list[Unit],
+    result: DemoResult,
+) -> None:
     import base64
 
     from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -282,12 +378,18 @@ def _demo_users(b: _Builder, fed: Unit, regions: list[Unit], branches: list[Unit
         unit = where[level]
         person = b.person(unit)
         person.save()
-        user = User(username=username, email=f"{username}@demo.example", person=person,
-                    first_name=person.given_name_latin, last_name=person.family_name_latin)
+        user = User(
+            username=username,
+            email=f"{username}@demo.example",
+            person=person,
+            first_name=person.given_name_latin,
+            last_name=person.family_name_latin,
+        )
         user.set_password(DEMO_PASSWORD)
         user.save()
-        Grant.objects.create(user=user, role=roles[role], unit=unit,
-                             valid_from=b.today - dt.timedelta(days=365))
+        Grant.objects.create(
+            user=user, role=roles[role], unit=unit, valid_from=b.today - dt.timedelta(days=365)
+        )
         if roles[role].permissions & {"sensitive", "money", "admin"}:
             key = bytes(b.rng.getrandbits(8) for _ in range(20))
             TOTPDevice.objects.create(user=user, name="demo", confirmed=True, key=key.hex())

@@ -44,6 +44,8 @@ class MergeForm(forms.Form):
     target = forms.CharField(label=_("Code of the surviving unit"), max_length=40)
     on = forms.DateField(label=_("Date of the merger"), widget=DateInput)
     confirm = forms.BooleanField(
-        label=_("I understand that sub-units, territory, people and officers' history move to "
-                "the surviving unit."),
+        label=_(
+            "I understand that sub-units, territory, people and officers' history move to "
+            "the surviving unit."
+        ),
     )

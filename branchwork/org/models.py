@@ -81,8 +81,12 @@ class Unit(LocalisedNameMixin):
     code = models.CharField(_("code"), max_length=40, unique=True)
     kind = models.CharField(_("kind"), max_length=30, choices=UnitKind.choices)
     parent = models.ForeignKey(
-        "self", verbose_name=_("parent unit"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="children",
+        "self",
+        verbose_name=_("parent unit"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
     )
     # Materialised path: the ancestors' segments then this unit's own. Everything under a unit
     # is one indexed prefix query (PostgreSQL gets a varchar_pattern_ops index from db_index).
@@ -93,8 +97,12 @@ class Unit(LocalisedNameMixin):
     )
     status_date = models.DateField(_("status date"), null=True, blank=True)
     merged_into = models.ForeignKey(
-        "self", verbose_name=_("merged into"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="merged_units",
+        "self",
+        verbose_name=_("merged into"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="merged_units",
     )
     postal_code = models.CharField(_("postal code"), max_length=8, blank=True)
     address = models.CharField(_("address"), max_length=300, blank=True)

@@ -14,7 +14,7 @@ from branchwork.access.scoping import Scope, scope_for
 from branchwork.core.db import SubqueryCount
 from branchwork.people.models import Person
 
-from .models import Post, TerritoryArea, Term, Unit
+from .models import Post, Term, TerritoryArea, Unit
 
 TERMS_ENDING_DAYS = 90
 
@@ -97,22 +97,24 @@ def officers(unit: Unit, today: dt.date | None = None) -> tuple[list[PostSummary
     day = today or timezone.localdate()
     current = Term.objects.current(day).filter(unit=unit).select_related("person", "post_type")
     posts = list(
-        Post.objects.filter(unit=unit)
-        .select_related("post_type")
-        .order_by("post_type__order")
+        Post.objects.filter(unit=unit).select_related("post_type").order_by("post_type__order")
     )
     by_type: dict[int, list[Term]] = {}
     all_current = list(current)
     for term in all_current:
         by_type.setdefault(term.post_type_id, []).append(term)
     summaries = [
-        PostSummary(post=p, holders=by_type.get(p.post_type_id, []),
-                    vacancies=max(p.seats - len(by_type.get(p.post_type_id, [])), 0))
+        PostSummary(
+            post=p,
+            holders=by_type.get(p.post_type_id, []),
+            vacancies=max(p.seats - len(by_type.get(p.post_type_id, [])), 0),
+        )
         for p in posts
     ]
     horizon = day + dt.timedelta(days=TERMS_ENDING_DAYS)
     ending = sorted(
-        (t for t in all_current if t.end is not None and t.end <= horizon), key=lambda t: t.end or day
+        (t for t in all_current if t.end is not None and t.end <= horizon),
+        key=lambda t: t.end or day,
     )
     return summaries, ending
 
@@ -156,11 +158,20 @@ def vacancies_for(user: Any, limit: int = 20) -> list[tuple[Post, int]]:
         .select_related("unit", "post_type")
         .order_by("unit__path", "post_type__order")[:limit]
     )
-    return [(post, post.seats - post.held) for post in qs]  # type: ignore[attr-defined]
+    return [(post, post.seats - post.held) for post in qs]
 
 
 __all__ = [
-    "UnitView", "breadcrumbs", "children_with_counts", "get_unit", "get_unit_for",
-    "officers", "past_terms", "root_units", "terms_ending_for", "territory", "vacancies_for",
+    "UnitView",
+    "breadcrumbs",
+    "children_with_counts",
+    "get_unit",
+    "get_unit_for",
+    "officers",
+    "past_terms",
+    "root_units",
+    "terms_ending_for",
+    "territory",
+    "vacancies_for",
     "visible_units",
 ]

@@ -23,9 +23,9 @@ from .models import (
     PATH_STEP,
     Post,
     PostType,
+    Term,
     TerritoryArea,
     TerritoryKind,
-    Term,
     Unit,
     UnitKind,
     UnitStatus,
@@ -35,8 +35,15 @@ from .models import (
 CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$")
 POSTAL_PREFIX_RE = re.compile(r"^[0-9]{1,7}$")
 MUNICIPALITY_RE = re.compile(r"^[0-9]{5,6}$")
-UNIT_FIELDS = ("name_ko", "name_ja", "name_en", "postal_code", "address", "public_phone",
-               "public_email")
+UNIT_FIELDS = (
+    "name_ko",
+    "name_ja",
+    "name_en",
+    "postal_code",
+    "address",
+    "public_phone",
+    "public_email",
+)
 
 
 def _require(actor: Any, perm: str, unit: Unit) -> None:
@@ -50,9 +57,20 @@ def _require_active(unit: Unit, field: str = "unit") -> None:
 
 
 @transaction.atomic
-def create_unit(*, actor: Any, parent: Unit | None, code: str, kind: str, name_ko: str,
-                name_ja: str, name_en: str, postal_code: str = "", address: str = "",
-                public_phone: str = "", public_email: str = "") -> Unit:
+def create_unit(
+    *,
+    actor: Any,
+    parent: Unit | None,
+    code: str,
+    kind: str,
+    name_ko: str,
+    name_ja: str,
+    name_en: str,
+    postal_code: str = "",
+    address: str = "",
+    public_phone: str = "",
+    public_email: str = "",
+) -> Unit:
     if parent is None:
         if not getattr(actor, "is_superuser", False) and actor is not None:
             raise PermissionDeniedError("admin")
@@ -74,16 +92,29 @@ def create_unit(*, actor: Any, parent: Unit | None, code: str, kind: str, name_k
         if not value.strip():
             raise invalid(field, _("Give the unit a name in every language."))
     unit = Unit(
-        parent=parent, code=code, kind=kind, name_ko=name_ko.strip(), name_ja=name_ja.strip(),
-        name_en=name_en.strip(), postal_code=postal_code, address=address,
-        public_phone=public_phone, public_email=public_email,
-        path=f"tmp-{code}", depth=0 if parent is None else parent.depth + 1,
+        parent=parent,
+        code=code,
+        kind=kind,
+        name_ko=name_ko.strip(),
+        name_ja=name_ja.strip(),
+        name_en=name_en.strip(),
+        postal_code=postal_code,
+        address=address,
+        public_phone=public_phone,
+        public_email=public_email,
+        path=f"tmp-{code}",
+        depth=0 if parent is None else parent.depth + 1,
     )
     unit.save()
     unit.path = (parent.path if parent else "") + path_segment(unit.pk)
     unit.save(update_fields=["path"])
-    audit.record(actor=actor, action="create", obj=unit, unit_id=unit.pk,
-                 fields=["code", "kind", "parent", *UNIT_FIELDS])
+    audit.record(
+        actor=actor,
+        action="create",
+        obj=unit,
+        unit_id=unit.pk,
+        fields=["code", "kind", "parent", *UNIT_FIELDS],
+    )
     return unit
 
 
@@ -120,7 +151,9 @@ def move_unit(*, actor: Any, unit: Unit, new_parent: Unit) -> Unit:
     _require(actor, "admin", unit)
     _require(actor, "admin", new_parent)
     if new_parent.path.startswith(unit.path):
-        raise invalid("parent", _("A unit cannot be placed under itself or one of its own sub-units."))
+        raise invalid(
+            "parent", _("A unit cannot be placed under itself or one of its own sub-units.")
+        )
     _require_active(new_parent, "parent")
     if new_parent.kind not in ALLOWED_PARENTS.get(unit.kind, ()):
         raise invalid("parent", _("A unit of this kind cannot be placed under that parent unit."))
@@ -157,10 +190,20 @@ def merge_units(*, actor: Any, source: Unit, target: Unit, on: dt.date | None = 
     source.status_date = day
     source.merged_into = target
     source.save(update_fields=["status", "status_date", "merged_into"])
-    audit.record(actor=actor, action="merge", obj=source, unit_id=source.pk,
-                 fields=["status", "status_date", "merged_into"])
-    audit.record(actor=actor, action="merge_into", obj=target, unit_id=target.pk,
-                 fields=["children", "territory", "terms", "people"])
+    audit.record(
+        actor=actor,
+        action="merge",
+        obj=source,
+        unit_id=source.pk,
+        fields=["status", "status_date", "merged_into"],
+    )
+    audit.record(
+        actor=actor,
+        action="merge_into",
+        obj=target,
+        unit_id=target.pk,
+        fields=["children", "territory", "terms", "people"],
+    )
     return target
 
 
@@ -197,7 +240,9 @@ def normalise_territory_value(kind: str, raw: str) -> str:
 
 
 @transaction.atomic
-def add_territory(*, actor: Any, unit: Unit, kind: str, value: str, label: str = "") -> TerritoryArea:
+def add_territory(
+    *, actor: Any, unit: Unit, kind: str, value: str, label: str = ""
+) -> TerritoryArea:
     _require(actor, "edit", unit)
     _require_active(unit)
     clean = normalise_territory_value(kind, value)
@@ -208,7 +253,9 @@ def add_territory(*, actor: Any, unit: Unit, kind: str, value: str, label: str =
         with transaction.atomic():
             area = TerritoryArea.objects.create(unit=unit, kind=kind, value=clean, label=label)
     except IntegrityError as exc:
-        raise invalid("value", _("This area already belongs to another unit."), code="claimed") from exc
+        raise invalid(
+            "value", _("This area already belongs to another unit."), code="claimed"
+        ) from exc
     audit.record(actor=actor, action="create", obj=area, unit_id=unit.pk, fields=["kind", "value"])
     return area
 
@@ -226,11 +273,9 @@ def unit_for_postal_code(postal_code: str) -> Unit | None:
     if not digits:
         return None
     prefixes = [digits[:i] for i in range(1, min(len(digits), 7) + 1)]
-    areas = (
-        TerritoryArea.objects.filter(kind=TerritoryKind.POSTAL_PREFIX, value__in=prefixes,
-                                     unit__status=UnitStatus.ACTIVE)
-        .select_related("unit")
-    )
+    areas = TerritoryArea.objects.filter(
+        kind=TerritoryKind.POSTAL_PREFIX, value__in=prefixes, unit__status=UnitStatus.ACTIVE
+    ).select_related("unit")
     best = max(areas, key=lambda a: len(a.value), default=None)
     return best.unit if best else None
 
@@ -241,19 +286,33 @@ def set_post(*, actor: Any, unit: Unit, post_type: PostType, seats: int) -> Post
     _require_active(unit)
     if seats < 0 or seats > 50:
         raise invalid("seats", _("Seats must be between 0 and 50."))
-    post, created = Post.objects.get_or_create(unit=unit, post_type=post_type,
-                                               defaults={"seats": seats})
+    post, created = Post.objects.get_or_create(
+        unit=unit, post_type=post_type, defaults={"seats": seats}
+    )
     if not created and post.seats != seats:
         post.seats = seats
         post.save(update_fields=["seats"])
-    audit.record(actor=actor, action="create" if created else "update", obj=post,
-                 unit_id=unit.pk, fields=["post_type", "seats"])
+    audit.record(
+        actor=actor,
+        action="create" if created else "update",
+        obj=post,
+        unit_id=unit.pk,
+        fields=["post_type", "seats"],
+    )
     return post
 
 
 @transaction.atomic
-def appoint(*, actor: Any, unit: Unit, post_type: PostType, person: Person, start: dt.date,
-            end: dt.date | None = None, note: str = "") -> Term:
+def appoint(
+    *,
+    actor: Any,
+    unit: Unit,
+    post_type: PostType,
+    person: Person,
+    start: dt.date,
+    end: dt.date | None = None,
+    note: str = "",
+) -> Term:
     _require(actor, "edit", unit)
     _require_active(unit)
     if end is not None and end < start:
@@ -262,10 +321,22 @@ def appoint(*, actor: Any, unit: Unit, post_type: PostType, person: Person, star
         raise invalid("person", _("Choose a person from your own units."))
     if not Post.objects.filter(unit=unit, post_type=post_type).exists():
         raise invalid("post_type", _("This unit has no such post; add the post first."))
-    term = Term.objects.create(unit=unit, origin_unit=unit, post_type=post_type, person=person,
-                               start=start, end=end, note=note)
-    audit.record(actor=actor, action="create", obj=term, unit_id=unit.pk,
-                 fields=["post_type", "person", "start", "end"])
+    term = Term.objects.create(
+        unit=unit,
+        origin_unit=unit,
+        post_type=post_type,
+        person=person,
+        start=start,
+        end=end,
+        note=note,
+    )
+    audit.record(
+        actor=actor,
+        action="create",
+        obj=term,
+        unit_id=unit.pk,
+        fields=["post_type", "person", "start", "end"],
+    )
     return term
 
 
@@ -281,7 +352,17 @@ def end_term(*, actor: Any, term: Term, end: dt.date) -> Term:
 
 
 __all__ = [
-    "PATH_STEP", "add_territory", "appoint", "create_unit", "dissolve_unit", "end_term",
-    "merge_units", "move_unit", "normalise_territory_value", "remove_territory", "set_post",
-    "unit_for_postal_code", "update_unit",
+    "PATH_STEP",
+    "add_territory",
+    "appoint",
+    "create_unit",
+    "dissolve_unit",
+    "end_term",
+    "merge_units",
+    "move_unit",
+    "normalise_territory_value",
+    "remove_territory",
+    "set_post",
+    "unit_for_postal_code",
+    "update_unit",
 ]

@@ -11,8 +11,11 @@ urlpatterns = [
     path("units/<str:code>/new/", views.unit_create, name="create"),
     path("units/<str:code>/edit/", views.unit_edit, name="edit"),
     path("units/<str:code>/territory/add/", views.territory_add, name="territory-add"),
-    path("units/<str:code>/territory/<int:pk>/remove/", views.territory_remove,
-         name="territory-remove"),
+    path(
+        "units/<str:code>/territory/<int:pk>/remove/",
+        views.territory_remove,
+        name="territory-remove",
+    ),
     path("units/<str:code>/posts/add/", views.post_add, name="post-add"),
     path("units/<str:code>/officers/appoint/", views.appoint, name="appoint"),
     path("units/<str:code>/officers/<int:pk>/end/", views.term_end, name="term-end"),

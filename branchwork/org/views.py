@@ -17,7 +17,7 @@ from branchwork.people.selectors import get_person_for
 
 from . import selectors, services
 from .forms import AppointForm, MergeForm, PostForm, TerritoryForm, UnitForm
-from .models import TerritoryArea, Term
+from .models import Term, TerritoryArea
 
 
 def _forbidden(request: HttpRequest) -> HttpResponse:
@@ -90,9 +90,10 @@ def unit_edit(request: HttpRequest, code: str) -> HttpResponse:
     unit = selectors.get_unit_for(request.user, code)
     if not scope_for(request.user).has("edit", unit):
         return _forbidden(request)
-    form = UnitForm(request.POST or None, initial={
-        f: getattr(unit, f) for f in ("code", "kind", *services.UNIT_FIELDS)
-    })
+    form = UnitForm(
+        request.POST or None,
+        initial={f: getattr(unit, f) for f in ("code", "kind", *services.UNIT_FIELDS)},
+    )
     form.fields["code"].disabled = True
     form.fields["kind"].disabled = True
     if request.method == "POST" and form.is_valid():
@@ -122,9 +123,15 @@ def territory_add(request: HttpRequest, code: str) -> HttpResponse:
         else:
             messages.success(request, _("The area is added to the territory."))
             return redirect("org:unit", code=unit.code)
-    return render(request, "org/simple_form.html", {
-        "form": form, "unit": unit, "title": _("Add to the territory"),
-    })
+    return render(
+        request,
+        "org/simple_form.html",
+        {
+            "form": form,
+            "unit": unit,
+            "title": _("Add to the territory"),
+        },
+    )
 
 
 @login_required
@@ -157,8 +164,11 @@ def post_add(request: HttpRequest, code: str) -> HttpResponse:
         else:
             messages.success(request, _("The post is saved."))
             return redirect("org:unit", code=unit.code)
-    return render(request, "org/simple_form.html", {"form": form, "unit": unit,
-                                                    "title": _("Add or change a post")})
+    return render(
+        request,
+        "org/simple_form.html",
+        {"form": form, "unit": unit, "title": _("Add or change a post")},
+    )
 
 
 @login_required
@@ -176,15 +186,24 @@ def appoint(request: HttpRequest, code: str) -> HttpResponse:
             form.add_error("person", _("No person with this number in your units."))
         else:
             try:
-                services.appoint(actor=request.user, unit=unit, post_type=data["post_type"],
-                                 person=person, start=data["start"], end=data["end"])
+                services.appoint(
+                    actor=request.user,
+                    unit=unit,
+                    post_type=data["post_type"],
+                    person=person,
+                    start=data["start"],
+                    end=data["end"],
+                )
             except ValidationError as exc:
                 apply_errors(form, exc)
             else:
                 messages.success(request, _("The officer is appointed."))
                 return redirect("org:unit", code=unit.code)
-    return render(request, "org/simple_form.html", {"form": form, "unit": unit,
-                                                    "title": _("Appoint an officer")})
+    return render(
+        request,
+        "org/simple_form.html",
+        {"form": form, "unit": unit, "title": _("Appoint an officer")},
+    )
 
 
 @login_required
@@ -230,5 +249,8 @@ def merge(request: HttpRequest, code: str) -> HttpResponse:
             else:
                 messages.success(request, _("The units are merged."))
                 return redirect("org:unit", code=target.code)
-    return render(request, "org/simple_form.html", {"form": form, "unit": unit,
-                                                    "title": _("Merge into another unit")})
+    return render(
+        request,
+        "org/simple_form.html",
+        {"form": form, "unit": unit, "title": _("Merge into another unit")},
+    )

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from branchwork.access.models import AuditEvent
 from branchwork.org import services
-from branchwork.org.models import PostType, TerritoryArea, Term, Unit, UnitKind, UnitStatus
+from branchwork.org.models import PostType, Term, TerritoryArea, Unit, UnitKind, UnitStatus
 from branchwork.people.models import Person
 from tests.conftest import Federation, _system_admin, make_unit
 
@@ -47,14 +47,17 @@ def test_kind_must_fit_the_parent(federation: Federation) -> None:
 
 def test_territory_claimed_by_two_units_is_refused(federation: Federation) -> None:
     with pytest.raises(ValidationError) as exc:
-        services.add_territory(actor=_system_admin(), unit=federation.c, kind="postal",
-                               value="５４３０")  # full-width digits normalise to the same value
+        services.add_territory(
+            actor=_system_admin(), unit=federation.c, kind="postal", value="５４３０"
+        )  # full-width digits normalise to the same value
     assert "value" in exc.value.message_dict
     assert TerritoryArea.objects.filter(value="5430").count() == 1
 
 
-@pytest.mark.parametrize("kind,value", [("postal", "12a"), ("postal", "12345678"),
-                                        ("municipality", "1310"), ("planet", "1")])
+@pytest.mark.parametrize(
+    "kind,value",
+    [("postal", "12a"), ("postal", "12345678"), ("municipality", "1310"), ("planet", "1")],
+)
 def test_bad_territory_values(federation: Federation, kind: str, value: str) -> None:
     with pytest.raises(ValidationError):
         services.add_territory(actor=_system_admin(), unit=federation.c, kind=kind, value=value)
@@ -72,8 +75,14 @@ def test_term_cannot_end_before_it_starts(federation: Federation) -> None:
     today = timezone.localdate()
     count = Term.objects.count()
     with pytest.raises(ValidationError) as exc:
-        services.appoint(actor=_system_admin(), unit=federation.a, post_type=chair,
-                         person=federation.person_a, start=today, end=today - dt.timedelta(days=1))
+        services.appoint(
+            actor=_system_admin(),
+            unit=federation.a,
+            post_type=chair,
+            person=federation.person_a,
+            start=today,
+            end=today - dt.timedelta(days=1),
+        )
     assert "end" in exc.value.message_dict
     assert Term.objects.count() == count
 

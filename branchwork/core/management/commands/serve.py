@@ -28,11 +28,21 @@ class Command(BaseCommand):
         env = dict(os.environ, DJANGO_SETTINGS_MODULE="branchwork.settings")
         procs: list[subprocess.Popen[bytes]] = []
         web = [
-            sys.executable, "-m", "granian", "--interface", "wsgi",
-            "--host", options["host"], "--port", str(options["port"]),
-            "--workers", str(options["workers"]),
-            "--static-path-route", settings.STATIC_URL.rstrip("/"),
-            "--static-path-mount", str(settings.STATIC_ROOT),
+            sys.executable,
+            "-m",
+            "granian",
+            "--interface",
+            "wsgi",
+            "--host",
+            options["host"],
+            "--port",
+            str(options["port"]),
+            "--workers",
+            str(options["workers"]),
+            "--static-path-route",
+            settings.STATIC_URL.rstrip("/"),
+            "--static-path-mount",
+            str(settings.STATIC_ROOT),
             "branchwork.wsgi:application",
         ]
         procs.append(subprocess.Popen(web, env=env))  # noqa: S603
