@@ -77,7 +77,7 @@ def test_admin_must_set_up_a_second_factor(federation: Federation) -> None:
     done = client.post(reverse("access:two-factor-setup"), {"otp_token": code})
     assert done["Location"] == reverse("access:recovery-codes")
     codes = re.findall(
-        r"<code>([0-9a-f]{8}-[0-9a-f]{8})</code>",
+        r"<code>([0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4})</code>",
         client.get(reverse("access:recovery-codes")).content.decode(),
     )
     assert len(codes) == 10

@@ -47,7 +47,7 @@ class Command(BaseCommand):
         ]
         procs.append(subprocess.Popen(web, env=env))  # noqa: S603
         if not options["no_worker"]:
-            worker = [sys.executable, "-m", "branchwork.cli", "db_worker"]
+            worker = [sys.executable, "-m", "branchwork.cli", "db_worker", "--no-reload"]
             procs.append(subprocess.Popen(worker, env=env))  # noqa: S603
         self.stdout.write(f"Branchwork is serving on http://{options['host']}:{options['port']}/")
 

@@ -1,0 +1,98 @@
+"""The ``branchwork`` command: demo generation and serving (web server + worker together)."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+from branchwork.access.models import User
+from branchwork.org.demo import build_demo
+from branchwork.org.models import TerritoryArea, Term, Unit, UnitKind
+
+pytestmark = pytest.mark.django_db
+
+
+def snapshot() -> list[tuple[str, str, str, str]]:
+    return list(Unit.objects.order_by("code").values_list("code", "name_ja", "kind", "path"))
+
+
+def test_demo_is_deterministic_for_a_seed() -> None:
+    first = build_demo(size="small", seed=7)
+    units = snapshot()
+    terms = list(Term.objects.order_by("id").values_list("start", "end", "person__family_name_hangul"))
+    assert first.units == len(units) > 40
+    Term.objects.all().delete()
+    from branchwork.access.models import Grant
+    from branchwork.org.models import Post
+    from branchwork.people.models import Person
+
+    Grant.objects.all().delete()
+    User.objects.all().delete()
+    Post.objects.all().delete()
+    TerritoryArea.objects.all().delete()
+    Person.objects.all().delete()
+    for depth in range(5, -1, -1):
+        Unit.objects.filter(depth=depth).delete()
+    build_demo(size="small", seed=7)
+    assert [u[:3] for u in snapshot()] == [u[:3] for u in units]
+    again = list(Term.objects.order_by("id").values_list("start", "end", "person__family_name_hangul"))
+    assert again == terms
+
+
+def test_demo_has_every_kind_of_unit_and_the_demo_logins(capsys: pytest.CaptureFixture[str]) -> None:
+    call_command("demo", size="small", seed=1)
+    out = capsys.readouterr().out
+    for username in ("central-admin", "regional-officer", "branch-officer", "group-leader"):
+        assert username in out
+        assert User.objects.filter(username=username).exists()
+    assert "authenticator" in out  # the admin's second-factor key is printed
+    kinds = set(Unit.objects.values_list("kind", flat=True))
+    assert kinds == set(UnitKind.values)
+    # Every branch has territory; officers have terms, some vacancies exist.
+    assert not Unit.objects.filter(kind="branch", territory__isnull=True).exists()
+    call_command("demo", size="small", seed=1)
+    assert "already loaded" in capsys.readouterr().out
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_serve_runs_web_and_worker(tmp_path: Path) -> None:
+    env = dict(os.environ, DATABASE_URL=f"sqlite:///{tmp_path}/serve.sqlite3",
+               BRANCHWORK_VAR_DIR=str(tmp_path), BRANCHWORK_STATIC_ROOT=str(tmp_path / "static"))
+    cli = [sys.executable, "-m", "branchwork.cli"]
+    subprocess.run([*cli, "migrate", "-v0"], env=env, check=True)
+    port = _free_port()
+    proc = subprocess.Popen([*cli, "serve", "--port", str(port)], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 30
+        body = ""
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as r:  # noqa: S310
+                    body = r.read().decode()
+                    break
+            except OSError:
+                time.sleep(0.2)
+        assert body == "ok"
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/static/css/branchwork.css", timeout=5) as r:  # noqa: S310
+            assert r.status == 200
+        children = subprocess.run(["ps", "-o", "args=", "--ppid", str(proc.pid)],
+                                  capture_output=True, text=True).stdout
+        assert "granian" in children and "db_worker" in children
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
