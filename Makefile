@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-run: install
+run: install messages
 	$(BIN)/branchwork migrate --verbosity 0
 	$(BIN)/branchwork demo --size small --seed 1
 	$(BIN)/branchwork serve --host 127.0.0.1 --port 8000

@@ -15,7 +15,7 @@ from django.core.management import call_command
 
 from branchwork.access.models import User
 from branchwork.org.demo import build_demo
-from branchwork.org.models import TerritoryArea, Term, Unit, UnitKind
+from branchwork.org.models import Term, TerritoryArea, Unit, UnitKind
 
 pytestmark = pytest.mark.django_db
 
@@ -27,7 +27,9 @@ def snapshot() -> list[tuple[str, str, str, str]]:
 def test_demo_is_deterministic_for_a_seed() -> None:
     first = build_demo(size="small", seed=7)
     units = snapshot()
-    terms = list(Term.objects.order_by("id").values_list("start", "end", "person__family_name_hangul"))
+    terms = list(
+        Term.objects.order_by("id").values_list("start", "end", "person__family_name_hangul")
+    )
     assert first.units == len(units) > 40
     Term.objects.all().delete()
     from branchwork.access.models import Grant
@@ -43,11 +45,15 @@ def test_demo_is_deterministic_for_a_seed() -> None:
         Unit.objects.filter(depth=depth).delete()
     build_demo(size="small", seed=7)
     assert [u[:3] for u in snapshot()] == [u[:3] for u in units]
-    again = list(Term.objects.order_by("id").values_list("start", "end", "person__family_name_hangul"))
+    again = list(
+        Term.objects.order_by("id").values_list("start", "end", "person__family_name_hangul")
+    )
     assert again == terms
 
 
-def test_demo_has_every_kind_of_unit_and_the_demo_logins(capsys: pytest.CaptureFixture[str]) -> None:
+def test_demo_has_every_kind_of_unit_and_the_demo_logins(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     call_command("demo", size="small", seed=1)
     out = capsys.readouterr().out
     for username in ("central-admin", "regional-officer", "branch-officer", "group-leader"):
@@ -70,13 +76,21 @@ def _free_port() -> int:
 
 @pytest.mark.django_db(transaction=True)
 def test_serve_runs_web_and_worker(tmp_path: Path) -> None:
-    env = dict(os.environ, DATABASE_URL=f"sqlite:///{tmp_path}/serve.sqlite3",
-               BRANCHWORK_VAR_DIR=str(tmp_path), BRANCHWORK_STATIC_ROOT=str(tmp_path / "static"))
+    env = dict(
+        os.environ,
+        DATABASE_URL=f"sqlite:///{tmp_path}/serve.sqlite3",
+        BRANCHWORK_VAR_DIR=str(tmp_path),
+        BRANCHWORK_STATIC_ROOT=str(tmp_path / "static"),
+    )
     cli = [sys.executable, "-m", "branchwork.cli"]
     subprocess.run([*cli, "migrate", "-v0"], env=env, check=True)
     port = _free_port()
-    proc = subprocess.Popen([*cli, "serve", "--port", str(port)], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [*cli, "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     try:
         deadline = time.monotonic() + 30
         body = ""
@@ -88,10 +102,13 @@ def test_serve_runs_web_and_worker(tmp_path: Path) -> None:
             except OSError:
                 time.sleep(0.2)
         assert body == "ok"
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/static/css/branchwork.css", timeout=5) as r:  # noqa: S310
+        with urllib.request.urlopen(
+            f"http://127.0.0.1:{port}/static/css/branchwork.css", timeout=5
+        ) as r:  # noqa: S310
             assert r.status == 200
-        children = subprocess.run(["ps", "-o", "args=", "--ppid", str(proc.pid)],
-                                  capture_output=True, text=True).stdout
+        children = subprocess.run(
+            ["ps", "-o", "args=", "--ppid", str(proc.pid)], capture_output=True, text=True
+        ).stdout
         assert "granian" in children and "db_worker" in children
     finally:
         proc.terminate()
