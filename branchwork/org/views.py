@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -11,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from branchwork.access.scoping import scope_for
-from branchwork.core.errors import PermissionDeniedError
+from branchwork.core.errors import PermissionDeniedError, invalid
 from branchwork.core.forms import apply_errors
 from branchwork.people.selectors import get_person_for
 
@@ -108,29 +112,43 @@ def unit_edit(request: HttpRequest, code: str) -> HttpResponse:
     return render(request, "org/unit_form.html", {"form": form, "unit": unit})
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def territory_add(request: HttpRequest, code: str) -> HttpResponse:
+def _unit_form(
+    request: HttpRequest,
+    code: str,
+    *,
+    perm: str,
+    form_class: type[forms.Form],
+    title: str,
+    success: str,
+    run: Callable[[Unit, dict[str, Any]], object],
+) -> HttpResponse:
+    """A form on one unit: check the permission, validate, call the service, or show errors."""
     unit = selectors.get_unit_for(request.user, code)
-    if not scope_for(request.user).has("edit", unit):
+    if not scope_for(request.user).has(perm, unit):
         return _forbidden(request)
-    form = TerritoryForm(request.POST or None)
+    form = form_class(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.add_territory(actor=request.user, unit=unit, **form.cleaned_data)
+            run(unit, form.cleaned_data)
         except ValidationError as exc:
             apply_errors(form, exc)
         else:
-            messages.success(request, _("The area is added to the territory."))
+            messages.success(request, success)
             return redirect("org:unit", code=unit.code)
-    return render(
+    return render(request, "org/simple_form.html", {"form": form, "unit": unit, "title": title})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def territory_add(request: HttpRequest, code: str) -> HttpResponse:
+    return _unit_form(
         request,
-        "org/simple_form.html",
-        {
-            "form": form,
-            "unit": unit,
-            "title": _("Add to the territory"),
-        },
+        code,
+        perm="edit",
+        form_class=TerritoryForm,
+        title=_("Add to the territory"),
+        success=_("The area is added to the territory."),
+        run=lambda unit, data: services.add_territory(actor=request.user, unit=unit, **data),
     )
 
 
@@ -152,57 +170,42 @@ def territory_remove(request: HttpRequest, code: str, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def post_add(request: HttpRequest, code: str) -> HttpResponse:
-    unit = selectors.get_unit_for(request.user, code)
-    if not scope_for(request.user).has("edit", unit):
-        return _forbidden(request)
-    form = PostForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.set_post(actor=request.user, unit=unit, **form.cleaned_data)
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, _("The post is saved."))
-            return redirect("org:unit", code=unit.code)
-    return render(
+    return _unit_form(
         request,
-        "org/simple_form.html",
-        {"form": form, "unit": unit, "title": _("Add or change a post")},
+        code,
+        perm="edit",
+        form_class=PostForm,
+        title=_("Add or change a post"),
+        success=_("The post is saved."),
+        run=lambda unit, data: services.set_post(actor=request.user, unit=unit, **data),
     )
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def appoint(request: HttpRequest, code: str) -> HttpResponse:
-    unit = selectors.get_unit_for(request.user, code)
-    if not scope_for(request.user).has("edit", unit):
-        return _forbidden(request)
-    form = AppointForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
+    def run(unit: Unit, data: dict[str, Any]) -> object:
         try:
             person = get_person_for(request.user, data["person"])
         except Http404:
-            form.add_error("person", _("No person with this number in your units."))
-        else:
-            try:
-                services.appoint(
-                    actor=request.user,
-                    unit=unit,
-                    post_type=data["post_type"],
-                    person=person,
-                    start=data["start"],
-                    end=data["end"],
-                )
-            except ValidationError as exc:
-                apply_errors(form, exc)
-            else:
-                messages.success(request, _("The officer is appointed."))
-                return redirect("org:unit", code=unit.code)
-    return render(
+            raise invalid("person", _("No person with this number in your units.")) from None
+        return services.appoint(
+            actor=request.user,
+            unit=unit,
+            post_type=data["post_type"],
+            person=person,
+            start=data["start"],
+            end=data["end"],
+        )
+
+    return _unit_form(
         request,
-        "org/simple_form.html",
-        {"form": form, "unit": unit, "title": _("Appoint an officer")},
+        code,
+        perm="edit",
+        form_class=AppointForm,
+        title=_("Appoint an officer"),
+        success=_("The officer is appointed."),
+        run=run,
     )
 
 
