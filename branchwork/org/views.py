@@ -21,7 +21,7 @@ from branchwork.people.selectors import get_person_for
 
 from . import selectors, services
 from .forms import AppointForm, MergeForm, PostForm, TerritoryForm, UnitForm
-from .models import Term, TerritoryArea
+from .models import Term, TerritoryArea, Unit
 
 
 def _forbidden(request: HttpRequest) -> HttpResponse:
