@@ -44,8 +44,8 @@ def test_query_count_is_pinned(federation: Federation, django_assert_num_queries
     client = signed_in(federation.regional)
     url = reverse("org:unit", args=[federation.r1.code])
     client.get(url)  # warm up: the session's first write
-    # session, user, grants (scope), unit, ancestors, posts, current terms, children with
-    # counts, territory, past terms, merged units; then the sliding session's savepoint,
-    # update and release.
-    with django_assert_num_queries(14):
+    # session, user, grants (scope), unit, ancestors, posts, current terms, children, units
+    # below each child, people below each child, territory, past terms, merged units; then
+    # the sliding session's savepoint, update and release.
+    with django_assert_num_queries(16):
         assert client.get(url).status_code == 200

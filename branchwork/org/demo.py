@@ -252,7 +252,7 @@ def build_demo(*, size: str = "small", seed: int = 1) -> DemoResult:
                 name_ko=f"{pref[2]} {d[1]} 지부",
                 name_ja=f"{pref[1]}{d[0]}支部",
                 name_en=f"{pref[3]} {d[2].title()} Branch",
-                postal_code=f"{len(branches) % 1000:03d}0000",
+                postal_code=f"{len(branches) * 3 % 1000:03d}{b.rng.randint(0, 9999):04d}",
                 public_email=f"b{pref[0]}{j + 1:02d}@federation.example",
             )
             parents[id(u)] = r
