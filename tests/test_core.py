@@ -17,7 +17,12 @@ def test_database_urls() -> None:
     pg = database_from_url("postgres://u:p%40ss@db.example:6543/branch?sslmode=require")
     assert pg["ENGINE"] == "django.db.backends.postgresql"
     assert (pg["NAME"], pg["USER"], pg["PASSWORD"], pg["HOST"], pg["PORT"]) == (
-        "branch", "u", "p@ss", "db.example", "6543")
+        "branch",
+        "u",
+        "p@ss",
+        "db.example",
+        "6543",
+    )
     assert pg["OPTIONS"] == {"sslmode": "require"}
     lite = database_from_url("sqlite:////tmp/x.sqlite3")
     assert lite["NAME"] == "/tmp/x.sqlite3"
