@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .models import PostType, TerritoryKind, UnitKind
@@ -38,6 +39,12 @@ class AppointForm(forms.Form):
     person = forms.IntegerField(label=_("Person number"), min_value=1)
     start = forms.DateField(label=_("Start"), widget=DateInput)
     end = forms.DateField(label=_("End"), required=False, widget=DateInput)
+
+
+class EndTermForm(forms.Form):
+    end = forms.DateField(
+        label=_("Last day of the term"), widget=DateInput, initial=timezone.localdate
+    )
 
 
 class MergeForm(forms.Form):

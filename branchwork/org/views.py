@@ -20,7 +20,7 @@ from branchwork.core.forms import apply_errors
 from branchwork.people.selectors import get_person_for
 
 from . import selectors, services
-from .forms import AppointForm, MergeForm, PostForm, TerritoryForm, UnitForm
+from .forms import AppointForm, EndTermForm, MergeForm, PostForm, TerritoryForm, UnitForm
 from .models import Term, TerritoryArea, Unit
 
 
@@ -210,23 +210,25 @@ def appoint(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def term_end(request: HttpRequest, code: str, pk: int) -> HttpResponse:
-    from django.utils import timezone
-
+    """Ask for the last day of a term, then end it (a confirmation page, not a one-click button)."""
     unit = selectors.get_unit_for(request.user, code)
-    term = Term.objects.filter(unit=unit, pk=pk).select_related("unit").first()
+    term = (
+        Term.objects.filter(unit=unit, pk=pk).select_related("unit", "person", "post_type").first()
+    )
     if term is None:
         raise Http404
-    try:
-        services.end_term(actor=request.user, term=term, end=max(timezone.localdate(), term.start))
-    except PermissionDeniedError:
-        return _forbidden(request)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, _("The term is ended."))
-    return redirect("org:unit", code=unit.code)
+    return _unit_form(
+        request,
+        code,
+        perm="edit",
+        form_class=EndTermForm,
+        title=_("End the term of %(name)s as %(post)s")
+        % {"name": term.person.display_name, "post": term.post_type.name},
+        success=_("The term is ended."),
+        run=lambda _unit, data: services.end_term(actor=request.user, term=term, end=data["end"]),
+    )
 
 
 @login_required

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -189,3 +191,21 @@ def test_my_work_lists_terms_ending_and_vacancies(federation: Federation) -> Non
     assert reverse("org:unit", args=["A"]) in page
     # the chair of A ends within 30 days (see conftest)
     assert "2026" in page or "20" in page
+
+
+def test_ending_a_term_asks_for_the_last_day(federation: Federation) -> None:
+    term = Term.objects.get(person=federation.person_a)
+    url = reverse("org:term-end", args=["A", term.pk])
+    client = signed_in(federation.officer_a)
+    page = client.get(url)
+    assert page.status_code == 200 and 'name="end"' in page.content.decode()
+    too_early = client.post(url, {"end": str(term.start - dt.timedelta(days=1))})
+    assert "cannot end before it starts" in too_early.content.decode()
+    assert Term.objects.get(pk=term.pk).end == term.end
+    day = term.start + dt.timedelta(days=10)
+    assert client.post(url, {"end": str(day)}).status_code == 302
+    assert Term.objects.get(pk=term.pk).end == day
+    sibling = signed_in(federation.officer_b)
+    assert sibling.get(url).status_code == 404
+    assert sibling.get(reverse("org:term-end", args=["B", term.pk])).status_code == 404
+    assert client.delete(url).status_code == 405
