@@ -56,8 +56,7 @@ def list_grants(request: HttpRequest, unit: str | None = None):  # type: ignore[
     qs = scope_for(request.user).filter(Grant.objects.active(), "admin", path_field="unit__path")
     if unit:
         qs = qs.filter(unit__path__startswith=selectors.get_unit_for(request.user, unit).path)
-    qs = qs.select_related("user", "role", "unit").order_by("unit__path", "id")
-    return [grant_out(g) for g in qs]
+    return qs.select_related("user", "role", "unit").order_by("unit__path", "id")
 
 
 @router.post("/grants", response={201: GrantOut})

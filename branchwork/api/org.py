@@ -72,7 +72,7 @@ def list_units(request: HttpRequest, under: str | None = None, kind: str | None 
         qs = qs.filter(path__startswith=selectors.get_unit_for(request.user, under).path)
     if kind:
         qs = qs.filter(kind=kind)
-    return [unit_out(u) for u in qs.order_by("path")]
+    return qs.order_by("path")
 
 
 @router.get("/units/{code}", response={200: UnitOut | UnitCardOut})
@@ -201,8 +201,7 @@ def list_terms(request: HttpRequest, code: str, current: bool = False):  # type:
     qs = Term.objects.filter(unit=unit)
     if current:
         qs = qs.current()
-    qs = qs.select_related("unit", "origin_unit", "post_type", "person").order_by("-start", "id")
-    return [term_out(t) for t in qs]
+    return qs.select_related("unit", "origin_unit", "post_type", "person").order_by("-start", "id")
 
 
 @router.post("/units/{code}/terms", response={201: TermOut}, tags=["officers"])

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from ninja import Schema
 from pydantic import Field
@@ -28,6 +29,18 @@ class UnitOut(UnitCardOut):
     postal_code: str
     address: str
     full: bool = True
+
+    @staticmethod
+    def resolve_parent(obj: Any) -> str | None:
+        if isinstance(obj, dict):
+            return obj.get("parent")
+        return obj.parent.code if obj.parent_id else None
+
+    @staticmethod
+    def resolve_merged_into(obj: Any) -> str | None:
+        if isinstance(obj, dict):
+            return obj.get("merged_into")
+        return obj.merged_into.code if obj.merged_into_id else None
 
 
 class UnitIn(Schema):
@@ -95,6 +108,22 @@ class TermOut(Schema):
     start: dt.date
     end: dt.date | None
 
+    @staticmethod
+    def resolve_unit(obj: Any) -> str:
+        return obj["unit"] if isinstance(obj, dict) else str(obj.unit.code)
+
+    @staticmethod
+    def resolve_origin_unit(obj: Any) -> str:
+        return obj["origin_unit"] if isinstance(obj, dict) else str(obj.origin_unit.code)
+
+    @staticmethod
+    def resolve_post_type(obj: Any) -> str:
+        return obj["post_type"] if isinstance(obj, dict) else str(obj.post_type.code)
+
+    @staticmethod
+    def resolve_person_name(obj: Any) -> str:
+        return obj["person_name"] if isinstance(obj, dict) else str(obj.person.display_name)
+
 
 class TermIn(Schema):
     post_type: str = Field(max_length=40)
@@ -116,6 +145,22 @@ class GrantOut(Schema):
     valid_until: dt.date | None
     term_id: int | None
     revoked: bool
+
+    @staticmethod
+    def resolve_user(obj: Any) -> str:
+        return obj["user"] if isinstance(obj, dict) else str(obj.user.username)
+
+    @staticmethod
+    def resolve_role(obj: Any) -> str:
+        return obj["role"] if isinstance(obj, dict) else str(obj.role.code)
+
+    @staticmethod
+    def resolve_unit(obj: Any) -> str:
+        return obj["unit"] if isinstance(obj, dict) else str(obj.unit.code)
+
+    @staticmethod
+    def resolve_revoked(obj: Any) -> bool:
+        return bool(obj["revoked"]) if isinstance(obj, dict) else obj.revoked_at is not None
 
 
 class GrantIn(Schema):

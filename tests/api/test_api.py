@@ -77,8 +77,9 @@ def test_units_list_query_count_does_not_grow(
     for i in range(10):
         make_unit(federation.a, f"A9{i}", "group")
     assert count() == before
-    # token, (last-used not re-written within 5 min), grants (scope), count, page of units
-    with django_assert_num_queries(before):
+    # token with its user (last-used is not re-written within 5 minutes), grants (scope),
+    # count, one page of units with parent and successor joined
+    with django_assert_num_queries(4):
         client.get("/api/v1/units")
 
 
