@@ -6,7 +6,7 @@ from django import forms
 from django.contrib.auth import password_validation
 from django.utils.translation import gettext_lazy as _
 
-from branchwork.org.models import Unit
+from branchwork.org.models import Term, Unit
 
 from .models import Role
 
@@ -44,9 +44,19 @@ class AcceptInvitationForm(forms.Form):
         return data
 
 
+class TermChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.post_type.name}: {obj.person.display_name}"
+
+
 class GrantForm(forms.Form):
     username = forms.CharField(label=_("User name"), max_length=150)
     role = forms.ModelChoiceField(label=_("Role"), queryset=Role.objects.all())
+    term = TermChoiceField(
+        label=_("Tied to an officer term (the grant ends with it)"),
+        queryset=Term.objects.none(),
+        required=False,
+    )
     valid_from = forms.DateField(
         label=_("Valid from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )

@@ -24,6 +24,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from branchwork.core.errors import PermissionDeniedError
 from branchwork.core.forms import apply_errors
+from branchwork.org.models import Term
 from branchwork.org.selectors import get_unit_for
 
 from . import audit, services
@@ -199,6 +200,9 @@ def unit_access(request: HttpRequest, code: str) -> HttpResponse:
     grant_form = GrantForm(
         request.POST if request.POST.get("form") == "grant" else None, prefix="grant"
     )
+    grant_form.fields["term"].queryset = (  # type: ignore[attr-defined]
+        Term.objects.current().filter(unit=unit).select_related("post_type", "person")
+    )
     invite_form = InviteForm(
         request.POST if request.POST.get("form") == "invite" else None, prefix="invite"
     )
@@ -217,6 +221,7 @@ def unit_access(request: HttpRequest, code: str) -> HttpResponse:
                         unit=unit,
                         valid_from=data["valid_from"],
                         valid_until=data["valid_until"],
+                        term=data["term"],
                     )
                     messages.success(request, _("The role is granted."))
                     return redirect("access:unit-access", code=unit.code)

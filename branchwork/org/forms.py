@@ -47,6 +47,10 @@ class EndTermForm(forms.Form):
     )
 
 
+class MoveForm(forms.Form):
+    parent = forms.CharField(label=_("Code of the new parent unit"), max_length=40)
+
+
 class MergeForm(forms.Form):
     target = forms.CharField(label=_("Code of the surviving unit"), max_length=40)
     on = forms.DateField(label=_("Date of the merger"), widget=DateInput)

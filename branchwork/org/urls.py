@@ -19,5 +19,6 @@ urlpatterns = [
     path("units/<str:code>/posts/add/", views.post_add, name="post-add"),
     path("units/<str:code>/officers/appoint/", views.appoint, name="appoint"),
     path("units/<str:code>/officers/<int:pk>/end/", views.term_end, name="term-end"),
+    path("units/<str:code>/move/", views.move, name="move"),
     path("units/<str:code>/merge/", views.merge, name="merge"),
 ]

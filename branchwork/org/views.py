@@ -20,7 +20,15 @@ from branchwork.core.forms import apply_errors
 from branchwork.people.selectors import get_person_for
 
 from . import selectors, services
-from .forms import AppointForm, EndTermForm, MergeForm, PostForm, TerritoryForm, UnitForm
+from .forms import (
+    AppointForm,
+    EndTermForm,
+    MergeForm,
+    MoveForm,
+    PostForm,
+    TerritoryForm,
+    UnitForm,
+)
 from .models import Term, TerritoryArea, Unit
 
 
@@ -228,6 +236,32 @@ def term_end(request: HttpRequest, code: str, pk: int) -> HttpResponse:
         % {"name": term.person.display_name, "post": term.post_type.name},
         success=_("The term is ended."),
         run=lambda _unit, data: services.end_term(actor=request.user, term=term, end=data["end"]),
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def move(request: HttpRequest, code: str) -> HttpResponse:
+    def run(unit: Unit, data: dict[str, Any]) -> object:
+        try:
+            new_parent = selectors.get_unit_for(request.user, data["parent"].strip())
+        except Http404:
+            raise invalid("parent", _("No unit with this code in your scope.")) from None
+        try:
+            return services.move_unit(actor=request.user, unit=unit, new_parent=new_parent)
+        except PermissionDeniedError:
+            raise invalid(
+                "parent", _("You need the administration permission on both units.")
+            ) from None
+
+    return _unit_form(
+        request,
+        code,
+        perm="admin",
+        form_class=MoveForm,
+        title=_("Move under another unit"),
+        success=_("The unit is moved."),
+        run=run,
     )
 
 

@@ -201,3 +201,38 @@ def test_revoking_a_grant_ends_access(federation: Federation) -> None:
         == 404
     )
     assert Grant.objects.get(pk=other.pk).revoked_at is None
+
+
+def test_grant_tied_to_a_term_ends_with_it(federation: Federation) -> None:
+    from branchwork.org.models import Term
+    from branchwork.org.services import end_term
+
+    make_user("chair-a")
+    term = Term.objects.get(person=federation.person_a)
+    client = signed_in(federation.admin_a)
+    page = client.get(reverse("access:unit-access", args=["A"])).content.decode()
+    assert f'value="{term.pk}"' in page
+    response = client.post(
+        reverse("access:unit-access", args=["A"]),
+        {
+            "form": "grant",
+            "grant-username": "chair-a",
+            "grant-term": term.pk,
+            "grant-role": Role.objects.get(code="officer").pk,
+        },
+    )
+    assert response.status_code == 302
+    assert Grant.objects.get(user__username="chair-a").term == term
+    chair = User.objects.get(username="chair-a")
+    assert signed_in(chair).get(reverse("org:unit", args=["A"])).status_code == 200
+    end_term(actor=_system_admin(), term=term, end=timezone.localdate() - dt.timedelta(days=1))
+    assert signed_in(chair).get(reverse("org:unit", args=["A"])).status_code == 404
+
+
+def test_ui_refuses_a_grant_on_a_dissolved_unit(federation: Federation) -> None:
+    org_services.dissolve_unit(actor=_system_admin(), unit=federation.a1)
+    make_user("newbie")
+    response = _grant_form(signed_in(federation.admin_a), "A1", "newbie", "officer")
+    assert response.status_code == 200
+    assert "merged or dissolved" in response.content.decode()
+    assert not Grant.objects.filter(user__username="newbie").exists()

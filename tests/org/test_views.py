@@ -209,3 +209,21 @@ def test_ending_a_term_asks_for_the_last_day(federation: Federation) -> None:
     assert sibling.get(url).status_code == 404
     assert sibling.get(reverse("org:term-end", args=["B", term.pk])).status_code == 404
     assert client.delete(url).status_code == 405
+
+
+def test_move_form_refuses_a_cycle_and_moves_otherwise(federation: Federation) -> None:
+    client = signed_in(federation.central)
+    url = reverse("org:move", args=["R1"])
+    cycle = client.post(url, {"parent": "A1"})
+    assert cycle.status_code == 200
+    assert "under itself or one of its own sub-units" in cycle.content.decode()
+    assert Unit.objects.get(code="R1").parent == federation.fed
+    ok = client.post(reverse("org:move", args=["B"]), {"parent": "R2"})
+    assert ok.status_code == 302
+    assert Unit.objects.get(code="B1").path.startswith(Unit.objects.get(code="R2").path)
+    # An admin of A cannot move A under a region it does not administer.
+    admin_a = signed_in(federation.admin_a)
+    refused = admin_a.post(reverse("org:move", args=["A"]), {"parent": "R2"})
+    assert "No unit with this code" in refused.content.decode()
+    assert signed_in(federation.officer_a).get(reverse("org:move", args=["A"])).status_code == 403
+    assert signed_in(federation.officer_b).get(reverse("org:move", args=["A"])).status_code == 404
