@@ -1,6 +1,6 @@
 """Fill or correct catalogue entries: python scripts/po_set.py LANG 'msgid' 'translation' ...
 
-For English, the translation is the msgid itself. Clears the fuzzy flag of each entry set.
+For English, pass anything as the translation: the msgid itself is used. Clears the fuzzy flag of each entry set.
 """
 
 from __future__ import annotations
@@ -19,6 +19,8 @@ def main(argv: list[str]) -> None:
     by_id = {e.msgid: e for e in po}
     for msgid, text in zip(pairs[::2], pairs[1::2], strict=True):
         entry = by_id[msgid]
+        if lang == "en":
+            text = msgid  # English is the source language: the text is the msgid itself
         if entry.msgid_plural:
             entry.msgstr_plural = {0: text} if lang != "en" else {0: msgid, 1: entry.msgid_plural}
         else:

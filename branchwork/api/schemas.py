@@ -189,3 +189,31 @@ class InvitationOut(Schema):
 
 class ErrorOut(Schema):
     detail: str
+
+
+class RoleOut(Schema):
+    code: str
+    name_ko: str
+    name_ja: str
+    name_en: str
+    permissions: list[str]
+
+    @staticmethod
+    def resolve_permissions(obj: Any) -> list[str]:
+        return sorted(obj.permissions)
+
+
+class PostTypeOut(Schema):
+    code: str
+    name_ko: str
+    name_ja: str
+    name_en: str
+    order: int
+
+
+class PostTypeIn(Schema):
+    code: str = Field(max_length=40, pattern=r"^[a-z0-9_-]+$")
+    name_ko: str = Field(min_length=1, max_length=200)
+    name_ja: str = Field(min_length=1, max_length=200)
+    name_en: str = Field(min_length=1, max_length=200)
+    order: int = Field(100, ge=0, le=1000)

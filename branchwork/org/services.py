@@ -281,6 +281,29 @@ def unit_for_postal_code(postal_code: str) -> Unit | None:
 
 
 @transaction.atomic
+def create_post_type(
+    *, actor: Any, code: str, name_ko: str, name_ja: str, name_en: str, order: int = 100
+) -> PostType:
+    """Add a kind of officer post. Post types are federation-wide: admin on a root unit only."""
+    scope = scope_for(actor)
+    roots = Unit.objects.filter(parent__isnull=True)
+    if not any(scope.has("admin", root) for root in roots):
+        raise PermissionDeniedError("admin")
+    if PostType.objects.filter(code=code).exists():
+        raise invalid("code", _("This code is already used by another post."))
+    post_type = PostType.objects.create(
+        code=code, name_ko=name_ko, name_ja=name_ja, name_en=name_en, order=order
+    )
+    audit.record(
+        actor=actor,
+        action="create",
+        obj=post_type,
+        fields=["code", "name_ko", "name_ja", "name_en"],
+    )
+    return post_type
+
+
+@transaction.atomic
 def set_post(*, actor: Any, unit: Unit, post_type: PostType, seats: int) -> Post:
     _require(actor, "edit", unit)
     _require_active(unit)
@@ -355,6 +378,7 @@ __all__ = [
     "PATH_STEP",
     "add_territory",
     "appoint",
+    "create_post_type",
     "create_unit",
     "dissolve_unit",
     "end_term",

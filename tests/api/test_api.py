@@ -231,3 +231,22 @@ def test_wrong_method(federation: Federation) -> None:
     client = api_for(federation.officer_a)
     assert client.delete("/api/v1/units").status_code == 405
     assert client.put("/api/v1/units/A").status_code == 405
+
+
+def test_roles_and_post_types(federation: Federation) -> None:
+    client = api_for(federation.officer_a)
+    roles = {r["code"]: r for r in client.get("/api/v1/roles").json()}
+    assert roles["administrator"]["permissions"] == sorted(
+        ["view", "edit", "sensitive", "cases", "money", "admin"]
+    )
+    assert "chair" in [p["code"] for p in client.get("/api/v1/post-types").json()]
+    body = {"code": "auditor", "name_ko": "감사", "name_ja": "監査", "name_en": "Auditor"}
+    assert (
+        client.post("/api/v1/post-types", body, content_type="application/json").status_code == 403
+    )
+    admin = api_for(federation.central)
+    assert (
+        admin.post("/api/v1/post-types", body, content_type="application/json").status_code == 201
+    )
+    again = admin.post("/api/v1/post-types", body, content_type="application/json")
+    assert again.status_code == 422 and again.json()["detail"][0]["loc"] == ["body", "code"]
