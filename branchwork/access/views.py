@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import secrets
 from typing import Any
 
@@ -81,14 +82,11 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
             "otp_token", _("That code is not right. Check the time on your phone and try again.")
         )
     qr = segno.make(device.config_url, error="m").svg_data_uri(scale=5, dark="#111")
-    secret = device.bin_key.hex()
-    import base64
-
     b32 = base64.b32encode(device.bin_key).decode().rstrip("=")
     return render(
         request,
         "access/two_factor_setup.html",
-        {"form": form, "qr": qr, "secret": b32, "hex": secret},
+        {"form": form, "qr": qr, "secret": b32},
     )
 
 

@@ -47,8 +47,8 @@ def get_unit(user: Any, code: str) -> UnitView:
     raise Http404
 
 
-def get_unit_for(user: Any, code: str, perm: str = "view") -> Unit:
-    """A unit the user holds ``perm`` on (404 when it cannot even see it)."""
+def get_unit_for(user: Any, code: str) -> Unit:
+    """A unit the user may see in full (404 otherwise); callers check further permissions."""
     view = get_unit(user, code)
     if not view.full:
         raise Http404
