@@ -24,8 +24,8 @@ messages: install
 	cd branchwork && ../$(BIN)/django-admin compilemessages --ignore=.venv -v 0
 
 lint: install
-	$(BIN)/ruff check branchwork tests bench
-	$(BIN)/ruff format --check branchwork tests bench
+	$(BIN)/ruff check branchwork tests bench scripts
+	$(BIN)/ruff format --check branchwork tests bench scripts
 
 typecheck: install
 	$(BIN)/mypy branchwork
