@@ -21,6 +21,9 @@ class Command(BaseCommand):
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument("--workers", type=int, default=1, help="web worker processes")
+        parser.add_argument(
+            "--threads", type=int, default=8, help="request threads per web worker process"
+        )
         parser.add_argument("--no-worker", action="store_true", help="do not start a task worker")
 
     def handle(self, *args: Any, **options: Any) -> None:

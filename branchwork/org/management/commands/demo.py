@@ -26,7 +26,7 @@ class Command(BaseCommand):
             )
         else:
             self.stdout.write("A demo federation is already loaded; nothing was changed.")
-        self.stdout.write("Demo logins (password for all: shown below):")
+        self.stdout.write("Demo logins (user name, password, role on unit):")
         for username, password, role, unit in result.logins:
             self.stdout.write(f"  {username:18} {password:18} {role} on {unit}")
         if result.totp_secret:
