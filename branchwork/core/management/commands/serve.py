@@ -42,6 +42,8 @@ class Command(BaseCommand):
             str(options["port"]),
             "--workers",
             str(options["workers"]),
+            "--blocking-threads",
+            str(options["threads"]),
             "--static-path-route",
             settings.STATIC_URL.rstrip("/"),
             "--static-path-mount",
