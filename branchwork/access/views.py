@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
@@ -127,7 +128,12 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
         device = match_token(request.user, token)
         if device is not None:
             otp_login(request, device)
-            return redirect(request.GET.get("next") or settings.LOGIN_REDIRECT_URL)
+            target = request.GET.get("next", "")
+            if not url_has_allowed_host_and_scheme(
+                target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+            ):
+                target = ""
+            return redirect(target or settings.LOGIN_REDIRECT_URL)
         form.add_error("otp_token", _("That code is not right. Try again."))
     return render(request, "access/two_factor_verify.html", {"form": form})
 

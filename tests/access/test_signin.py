@@ -185,3 +185,21 @@ def test_user_without_grants_sees_an_empty_state(db: None) -> None:
     sign_in(client, "nobody")
     page = client.get("/").content.decode()
     assert "no role on any unit" in page
+
+
+def test_second_factor_does_not_redirect_off_site(federation: Federation) -> None:
+    TOTPDevice.objects.create(user=federation.central, name="app", confirmed=True)
+    client = Client()
+    sign_in(client, "central")
+    url = reverse("access:two-factor-verify") + "?next=https://evil.example/steal"
+    response = client.post(url, {"otp_token": totp_code(federation.central)})
+    assert response.status_code == 302 and response["Location"] == "/"
+
+
+def test_api_page_size_is_capped(federation: Federation) -> None:
+    from branchwork.access.services import create_api_token
+
+    raw = create_api_token(user=federation.central, name="t")[1]
+    response = Client(HTTP_AUTHORIZATION=f"Bearer {raw}").get("/api/v1/units?limit=100000")
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["query", "limit"]
