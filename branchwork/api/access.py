@@ -19,19 +19,6 @@ from .schemas import GrantIn, GrantOut, InvitationIn, InvitationOut
 router = Router(tags=["grants"])
 
 
-def grant_out(g: Grant) -> dict[str, object]:
-    return {
-        "id": g.pk,
-        "user": g.user.username,
-        "role": g.role.code,
-        "unit": g.unit.code,
-        "valid_from": g.valid_from,
-        "valid_until": g.valid_until,
-        "term_id": g.term_id,
-        "revoked": g.revoked_at is not None,
-    }
-
-
 def _role(code: str) -> Role:
     role = Role.objects.filter(code=code).first()
     if role is None:
@@ -60,7 +47,7 @@ def list_grants(request: HttpRequest, unit: str | None = None):  # type: ignore[
 
 
 @router.post("/grants", response={201: GrantOut})
-def create_grant(request: HttpRequest, payload: GrantIn) -> Status[dict[str, object]]:
+def create_grant(request: HttpRequest, payload: GrantIn) -> Status[Grant]:
     unit = _unit_or_422(request.user, payload.unit)
     role = _role(payload.role)
     grantee = User.objects.filter(username=payload.username, is_active=True).first()
@@ -80,11 +67,11 @@ def create_grant(request: HttpRequest, payload: GrantIn) -> Status[dict[str, obj
         valid_until=payload.valid_until,
         term=term,
     )
-    return Status(201, grant_out(grant))
+    return Status(201, grant)
 
 
 @router.post("/grants/{grant_id}/revoke", response=GrantOut)
-def revoke_grant(request: HttpRequest, grant_id: int) -> dict[str, object]:
+def revoke_grant(request: HttpRequest, grant_id: int) -> Grant:
     grant = (
         scope_for(request.user)
         .filter(Grant.objects.all(), "admin", path_field="unit__path")
@@ -95,7 +82,7 @@ def revoke_grant(request: HttpRequest, grant_id: int) -> dict[str, object]:
     if grant is None:
         raise Http404
     services.revoke_grant(actor=request.user, grant=grant)
-    return grant_out(grant)
+    return grant
 
 
 @router.post("/invitations", response={201: InvitationOut}, tags=["grants"])

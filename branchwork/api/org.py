@@ -51,19 +51,6 @@ def unit_out(unit: Unit) -> dict[str, object]:
     }
 
 
-def term_out(term: Term) -> dict[str, object]:
-    return {
-        "id": term.pk,
-        "unit": term.unit.code,
-        "origin_unit": term.origin_unit.code,
-        "post_type": term.post_type.code,
-        "person_id": term.person_id,
-        "person_name": term.person.display_name,
-        "start": term.start,
-        "end": term.end,
-    }
-
-
 @router.get("/units", response=list[UnitOut])
 @paginate(LimitOffsetPagination)
 def list_units(request: HttpRequest, under: str | None = None, kind: str | None = None):  # type: ignore[no-untyped-def]
@@ -205,7 +192,7 @@ def list_terms(request: HttpRequest, code: str, current: bool = False):  # type:
 
 
 @router.post("/units/{code}/terms", response={201: TermOut}, tags=["officers"])
-def appoint(request: HttpRequest, code: str, payload: TermIn) -> Status[dict[str, object]]:
+def appoint(request: HttpRequest, code: str, payload: TermIn) -> Status[Term]:
     unit = selectors.get_unit_for(request.user, code)
     post_type = PostType.objects.filter(code=payload.post_type).first()
     if post_type is None:
@@ -224,13 +211,11 @@ def appoint(request: HttpRequest, code: str, payload: TermIn) -> Status[dict[str
         start=payload.start,
         end=payload.end,
     )
-    return Status(201, term_out(term))
+    return Status(201, term)
 
 
 @router.post("/units/{code}/terms/{term_id}/end", response=TermOut, tags=["officers"])
-def end_term(
-    request: HttpRequest, code: str, term_id: int, payload: TermEndIn
-) -> dict[str, object]:
+def end_term(request: HttpRequest, code: str, term_id: int, payload: TermEndIn) -> Term:
     unit = selectors.get_unit_for(request.user, code)
     term = get_object_or_404(
         Term.objects.select_related("unit", "origin_unit", "post_type", "person"),
@@ -238,7 +223,7 @@ def end_term(
         pk=term_id,
     )
     services.end_term(actor=request.user, term=term, end=payload.end)
-    return term_out(term)
+    return term
 
 
 __all__ = ["router", "scope_for"]

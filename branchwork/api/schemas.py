@@ -110,19 +110,19 @@ class TermOut(Schema):
 
     @staticmethod
     def resolve_unit(obj: Any) -> str:
-        return obj["unit"] if isinstance(obj, dict) else str(obj.unit.code)
+        return str(obj.unit.code)
 
     @staticmethod
     def resolve_origin_unit(obj: Any) -> str:
-        return obj["origin_unit"] if isinstance(obj, dict) else str(obj.origin_unit.code)
+        return str(obj.origin_unit.code)
 
     @staticmethod
     def resolve_post_type(obj: Any) -> str:
-        return obj["post_type"] if isinstance(obj, dict) else str(obj.post_type.code)
+        return str(obj.post_type.code)
 
     @staticmethod
     def resolve_person_name(obj: Any) -> str:
-        return obj["person_name"] if isinstance(obj, dict) else str(obj.person.display_name)
+        return str(obj.person.display_name)
 
 
 class TermIn(Schema):
@@ -148,19 +148,19 @@ class GrantOut(Schema):
 
     @staticmethod
     def resolve_user(obj: Any) -> str:
-        return obj["user"] if isinstance(obj, dict) else str(obj.user.username)
+        return str(obj.user.username)
 
     @staticmethod
     def resolve_role(obj: Any) -> str:
-        return obj["role"] if isinstance(obj, dict) else str(obj.role.code)
+        return str(obj.role.code)
 
     @staticmethod
     def resolve_unit(obj: Any) -> str:
-        return obj["unit"] if isinstance(obj, dict) else str(obj.unit.code)
+        return str(obj.unit.code)
 
     @staticmethod
     def resolve_revoked(obj: Any) -> bool:
-        return bool(obj["revoked"]) if isinstance(obj, dict) else obj.revoked_at is not None
+        return obj.revoked_at is not None
 
 
 class GrantIn(Schema):
