@@ -113,3 +113,36 @@ def test_serve_runs_web_and_worker(tmp_path: Path) -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=20)
+
+
+def test_migrate_installs_roles_and_post_types() -> None:
+    from branchwork.access.models import Role
+    from branchwork.org.models import PostType
+
+    assert Role.objects.filter(code="administrator", can_admin=True, can_money=True).exists()
+    assert set(PostType.objects.values_list("code", flat=True)) >= {"chair", "treasurer"}
+
+
+def test_init_federation_creates_the_root_and_its_admin(capsys: pytest.CaptureFixture[str]) -> None:
+    from django.core.management.base import CommandError
+
+    from branchwork.access.scoping import scope_for
+
+    call_command(
+        "init_federation",
+        code="ASSOC",
+        name_ko="연합회",
+        name_ja="連合会",
+        name_en="Association",
+        admin="alice",
+        email="alice@example.org",
+    )
+    out = capsys.readouterr().out
+    assert "/accounts/reset/" in out
+    alice = User.objects.get(username="alice")
+    assert not alice.has_usable_password()
+    assert scope_for(alice).has("admin", Unit.objects.get(code="ASSOC"))
+    with pytest.raises(CommandError):
+        call_command(
+            "init_federation", code="TWO", name_ko="x", name_ja="x", name_en="x", admin="bob"
+        )

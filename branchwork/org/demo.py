@@ -25,34 +25,10 @@ from .demo_data import (
     SURNAMES,
 )
 from .models import Post, PostType, Term, TerritoryArea, TerritoryKind, Unit, UnitKind, path_segment
+from .reference import install_reference_data
 
 FEDERATION_CODE = "FED"
 DEMO_PASSWORD = "branchwork-demo"  # printed by the command; a demo database holds no real data
-
-ROLES = [
-    # code, ko, ja, en, permissions
-    ("viewer", "열람자", "閲覧者", "Viewer", ("view",)),
-    ("officer", "간부", "役員", "Officer", ("view", "edit")),
-    ("registrar", "등록 담당", "登録担当", "Registrar", ("view", "edit", "sensitive")),
-    ("case_worker", "상담원", "相談員", "Case worker", ("view", "cases")),
-    ("treasurer", "회계", "会計", "Treasurer", ("view", "money")),
-    ("unit_admin", "단위 관리자", "組織管理者", "Unit administrator", ("view", "edit", "admin")),
-    (
-        "administrator",
-        "관리자",
-        "管理者",
-        "Administrator",
-        ("view", "edit", "sensitive", "cases", "money", "admin"),
-    ),
-]
-POST_TYPES = [
-    ("chair", "위원장", "委員長", "Chair", 10),
-    ("vice_chair", "부위원장", "副委員長", "Vice-chair", 20),
-    ("secretary", "서기장", "書記長", "Secretary", 30),
-    ("treasurer", "회계", "会計", "Treasurer", 40),
-    ("organiser", "조직부장", "組織部長", "Organiser", 50),
-    ("group_leader", "반장", "班長", "Group leader", 60),
-]
 
 
 @dataclass(frozen=True)
@@ -80,23 +56,7 @@ class DemoResult:
 
 
 def ensure_reference_data() -> None:
-    for code, ko, ja, en, perms in ROLES:
-        Role.objects.update_or_create(
-            code=code,
-            defaults={
-                "name_ko": ko,
-                "name_ja": ja,
-                "name_en": en,
-                **{
-                    f"can_{p}": p in perms
-                    for p in ("view", "edit", "sensitive", "cases", "money", "admin")
-                },
-            },
-        )
-    for code, ko, ja, en, order in POST_TYPES:
-        PostType.objects.update_or_create(
-            code=code, defaults={"name_ko": ko, "name_ja": ja, "name_en": en, "order": order}
-        )
+    install_reference_data(Role, PostType)
 
 
 class _Builder:
