@@ -6,6 +6,8 @@ from . import views
 app_name = "access"
 
 urlpatterns = [
+    path("accounts/", views.account, name="account"),
+    path("accounts/password/", views.PasswordChangeView.as_view(), name="password-change"),
     path("accounts/login/", views.LoginView.as_view(), name="login"),
     path("accounts/logout/", views.logout_view, name="logout"),
     path("accounts/two-factor/setup/", views.two_factor_setup, name="two-factor-setup"),

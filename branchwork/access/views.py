@@ -18,7 +18,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_otp import login as otp_login
 from django_otp import match_token
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
@@ -301,3 +301,44 @@ class PasswordResetView(auth_views.PasswordResetView):
         if not hit(f"reset:{client_ip(request)}", 5, 3600):
             return render(request, "access/locked_out.html", status=429)
         return super().post(request, *args, **kwargs)
+
+
+@login_required
+@require_GET
+def account(request: HttpRequest) -> HttpResponse:
+    """The signed-in user's own page: password, second factor, tokens, roles."""
+    user = request.user
+    assert isinstance(user, User)
+    scope = scope_for(user)
+    grants = (
+        Grant.objects.active()
+        .filter(user=user)
+        .select_related("role", "unit")
+        .order_by("unit__path")
+    )
+    return render(
+        request,
+        "access/account.html",
+        {
+            "grants": grants,
+            "has_totp": TOTPDevice.objects.filter(user=user, confirmed=True).exists(),
+            "needs_totp": services.needs_two_factor(user),
+            "scope_empty": scope.is_empty,
+        },
+    )
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    template_name = "access/password_change.html"
+    success_url = "/accounts/"
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)
+        audit.record(
+            actor=self.request.user,
+            action="password_changed",
+            object_type="access.user",
+            object_id=str(self.request.user.pk),
+        )
+        messages.success(self.request, _("Your password is changed."))
+        return response

@@ -203,3 +203,32 @@ def test_api_page_size_is_capped(federation: Federation) -> None:
     response = Client(HTTP_AUTHORIZATION=f"Bearer {raw}").get("/api/v1/units?limit=100000")
     assert response.status_code == 422
     assert response.json()["detail"][0]["loc"] == ["query", "limit"]
+
+
+def test_account_page_and_password_change(federation: Federation) -> None:
+    client = Client()
+    sign_in(client, "officer-a")
+    page = client.get(reverse("access:account")).content.decode()
+    assert "officer-a" in page and reverse("org:unit", args=["A"]) in page
+    wrong = client.post(
+        reverse("access:password-change"),
+        {
+            "old_password": "nope",
+            "new_password1": "another long passphrase 7",
+            "new_password2": "another long passphrase 7",
+        },
+    )
+    assert wrong.status_code == 200
+    ok = client.post(
+        reverse("access:password-change"),
+        {
+            "old_password": PASSWORD,
+            "new_password1": "another long passphrase 7",
+            "new_password2": "another long passphrase 7",
+        },
+    )
+    assert ok.status_code == 302
+    assert client.get("/").status_code == 200  # the session survives its own password change
+    assert sign_in(Client(), "officer-a", "another long passphrase 7").status_code == 302
+    assert Client().get(reverse("access:account")).status_code == 302
+    assert client.post(reverse("access:account")).status_code == 405
