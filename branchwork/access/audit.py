@@ -82,12 +82,16 @@ def record(
 
 
 def verify_chain() -> tuple[bool, int | None]:
-    """Walk the chain; return (ok, seq of the first broken event)."""
+    """Walk the chain; return (ok, seq of the first broken event).
+
+    The head row (kept outside the events table) holds the newest digest, so deleting the
+    newest events is detected too: the walk must end exactly at the head.
+    """
     prev = "0" * 64
     expected_seq = 1
     for e in AuditEvent.objects.order_by("seq").iterator(chunk_size=2000):
         if e.seq != expected_seq or e.prev_digest != prev:
-            return False, e.seq
+            return False, expected_seq
         if e.digest != _digest(
             prev,
             e.seq,
@@ -102,4 +106,8 @@ def verify_chain() -> tuple[bool, int | None]:
             return False, e.seq
         prev = e.digest
         expected_seq += 1
+    head = AuditHead.objects.filter(pk=1).first()
+    head_seq, head_digest = (head.seq, head.digest) if head else (0, "0" * 64)
+    if head_seq != expected_seq - 1 or head_digest != prev:
+        return False, expected_seq
     return True, None
