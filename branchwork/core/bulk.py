@@ -50,6 +50,34 @@ def reserve_ids(model: type[models.Model], count: int) -> list[int]:
         return list(range(start, start + count))
 
 
+# Values of these field types need the database's own form (JSON text or an adapter, dates as
+# the backend stores them); other values pass through untouched, which keeps the path fast.
+_PREPARED_TYPES = frozenset(
+    {"JSONField", "DateTimeField", "DateField", "TimeField", "DecimalField", "UUIDField"}
+)
+
+
+def _prepared(
+    model: type[models.Model], fields: Sequence[str], rows: Iterable[Sequence[Any]]
+) -> Iterable[Sequence[Any]]:
+    preps: list[tuple[int, models.Field[Any, Any]]] = []
+    for i, name in enumerate(fields):
+        field = model._meta.get_field(name)
+        assert isinstance(field, models.Field), name
+        if field.get_internal_type() in _PREPARED_TYPES:
+            preps.append((i, field))
+    if not preps:
+        return rows
+
+    def convert(row: Sequence[Any]) -> list[Any]:
+        out = list(row)
+        for i, field in preps:
+            out[i] = field.get_db_prep_save(out[i], connection)
+        return out
+
+    return (convert(row) for row in rows)
+
+
 def bulk_insert(
     model: type[models.Model],
     fields: Sequence[str],
@@ -60,6 +88,7 @@ def bulk_insert(
     """Insert rows (tuples in ``fields`` order) in one transaction; return how many."""
     table = model._meta.db_table
     columns = column_names(model, fields)
+    rows = _prepared(model, fields, rows)
     quoted = ", ".join(f'"{c}"' for c in columns)
     written = 0
     with transaction.atomic(), connection.cursor() as cur:

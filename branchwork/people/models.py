@@ -7,6 +7,25 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 
+class Sex(models.TextChoices):
+    FEMALE = "female", _("Female")
+    MALE = "male", _("Male")
+    OTHER = "other", _("Other")
+
+
+class DatePrecision(models.TextChoices):
+    DAY = "day", _("Full date")
+    MONTH = "month", _("Year and month")
+    YEAR = "year", _("Year only")
+
+
+class Generation(models.IntegerChoices):
+    FIRST = 1, _("1st generation")
+    SECOND = 2, _("2nd generation")
+    THIRD = 3, _("3rd generation")
+    FOURTH = 4, _("4th generation or later")
+
+
 class Person(models.Model):
     unit = models.ForeignKey(
         "org.Unit", verbose_name=_("unit"), on_delete=models.PROTECT, related_name="people"
@@ -19,14 +38,50 @@ class Person(models.Model):
     given_name_kana = models.CharField(_("given name (kana reading)"), max_length=60, blank=True)
     everyday_family_name = models.CharField(_("everyday family name"), max_length=60, blank=True)
     everyday_given_name = models.CharField(_("everyday given name"), max_length=60, blank=True)
+    everyday_family_name_kana = models.CharField(
+        _("everyday family name (reading)"), max_length=60, blank=True
+    )
+    everyday_given_name_kana = models.CharField(
+        _("everyday given name (reading)"), max_length=60, blank=True
+    )
     family_name_latin = models.CharField(_("family name (romanised)"), max_length=60, blank=True)
     given_name_latin = models.CharField(_("given name (romanised)"), max_length=60, blank=True)
+    sex = models.CharField(_("sex"), max_length=10, choices=Sex.choices, blank=True)
+    # A birth date known only to the month or the year is stored as its first day, with the
+    # precision beside it, so sorting and age arithmetic still work.
+    birth_date = models.DateField(_("birth date"), null=True, blank=True)
+    birth_precision = models.CharField(
+        _("birth date precision"),
+        max_length=5,
+        choices=DatePrecision.choices,
+        default=DatePrecision.DAY,
+    )
+    generation = models.PositiveSmallIntegerField(
+        _("generation in the country"), choices=Generation.choices, null=True, blank=True
+    )
+    languages = models.JSONField(_("languages spoken"), default=list, blank=True)
+    occupation = models.CharField(_("occupation"), max_length=100, blank=True)
+    family_business = models.CharField(_("family business"), max_length=200, blank=True)
+    phone = models.CharField(_("phone"), max_length=20, blank=True)  # E.164
+    mobile = models.CharField(_("mobile phone"), max_length=20, blank=True)  # E.164
+    email = models.EmailField(_("e-mail"), blank=True)
+    postal_code = models.CharField(_("postal code"), max_length=7, blank=True)
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    deceased_date = models.DateField(_("date of death"), null=True, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+    version = models.PositiveIntegerField(default=1, editable=False)  # optimistic locking
     created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         verbose_name = _("person")
         verbose_name_plural = _("people")
         ordering = ["family_name_kana", "given_name_kana", "id"]
+        indexes = [
+            models.Index(fields=["phone"]),
+            models.Index(fields=["mobile"]),
+            models.Index(fields=["email"]),
+        ]
 
     def __str__(self) -> str:
         return self.display_name
@@ -50,3 +105,37 @@ class Person(models.Model):
                 sep = "" if script == "hangul" else " "
                 return f"{family}{sep}{given}".strip()
         return f"#{self.pk}"
+
+
+class PersonSensitive(models.Model):
+    """The most sensitive fields, apart: shown and edited only with the sensitive permission,
+    every read audited. Kept in their own table so no generic query or form reaches them."""
+
+    person = models.OneToOneField(
+        Person, on_delete=models.CASCADE, primary_key=True, related_name="sensitive"
+    )
+    nationality = models.CharField(_("nationality"), max_length=60, blank=True)
+    residency_status = models.CharField(_("residency status"), max_length=100, blank=True)
+    health_notes = models.TextField(_("health notes"), blank=True)
+
+    class Meta:
+        verbose_name = _("sensitive data")
+        verbose_name_plural = _("sensitive data")
+
+    def __str__(self) -> str:
+        return f"sensitive data of #{self.person_id}"
+
+
+class PersonSearchKey(models.Model):
+    """The CJK-aware search index: whole normalised name tokens ("t:金") and character bigrams
+    ("b:민수") of every name form, plus phone and e-mail keys. A plain indexed table, so it
+    works the same on SQLite and PostgreSQL and finds two-character names."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="search_keys")
+    key = models.CharField(max_length=80)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["key", "person"], name="search_key_once")]
+
+    def __str__(self) -> str:
+        return self.key

