@@ -6,6 +6,7 @@ urlpatterns = [
     path("", include("branchwork.home.urls")),
     path("", include("branchwork.access.urls")),
     path("", include("branchwork.org.urls")),
+    path("", include("branchwork.people.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
 ]

@@ -28,6 +28,8 @@ def main(argv: list[str]) -> None:
         if "fuzzy" in entry.flags:
             entry.flags.remove("fuzzy")
         entry.previous_msgid = None
+        entry.previous_msgid_plural = None
+        entry.previous_msgctxt = None
     po.save()
 
 

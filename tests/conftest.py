@@ -62,7 +62,9 @@ def make_unit(parent: Unit | None, code: str, kind: str, marker: str = "", **ext
 
 
 def make_person(unit: Unit, marker: str = "", family: str = "김") -> Person:
-    return Person.objects.create(
+    from branchwork.people.search import reindex
+
+    person = Person.objects.create(
         unit=unit,
         family_name_hangul=f"{family}{marker}",
         given_name_hangul="민수",
@@ -71,6 +73,8 @@ def make_person(unit: Unit, marker: str = "", family: str = "김") -> Person:
         family_name_latin=f"Kim{marker}",
         given_name_latin="Minsu",
     )
+    reindex([person])
+    return person
 
 
 def make_user(

@@ -17,6 +17,7 @@ def visible_people(user: Any, perm: str = "view") -> QuerySet[Person]:
 
 
 def get_person_for(user: Any, pk: int, perm: str = "view") -> Person:
+    """A person in the user's scope (404 otherwise, so existence is not leaked)."""
     person = visible_people(user, perm).filter(pk=pk).first()
     if person is None:
         raise Http404

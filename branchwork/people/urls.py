@@ -1,0 +1,13 @@
+from django.urls import path
+
+from . import views
+
+app_name = "people"
+
+urlpatterns = [
+    path("people/", views.person_list, name="list"),
+    path("people/new/", views.person_create, name="create"),
+    path("people/<int:pk>/", views.person_detail, name="detail"),
+    path("people/<int:pk>/edit/", views.person_edit, name="edit"),
+    path("people/<int:pk>/sensitive/", views.sensitive_edit, name="sensitive"),
+]

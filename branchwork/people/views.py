@@ -1,0 +1,171 @@
+"""Registry pages: search, a person, create and edit. Everything through the scoping."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from branchwork.access.scoping import scope_for
+from branchwork.core.errors import PermissionDeniedError
+from branchwork.core.forms import apply_errors
+from branchwork.org.selectors import get_unit_for, root_units
+
+from . import services
+from .forms import PersonForm, SearchForm, SensitiveForm
+from .search import search
+from .selectors import get_person_for, visible_people
+
+PAGE_SIZE = 25
+
+
+@login_required
+@require_GET
+def person_list(request: HttpRequest) -> HttpResponse:
+    form = SearchForm(request.GET)
+    query = form.data.get("q", "").strip()[:100]
+    people = visible_people(request.user)
+    unit = None
+    if request.GET.get("unit"):
+        unit = get_unit_for(request.user, request.GET["unit"])
+        people = people.filter(unit__path__startswith=unit.path)
+    if query:
+        people = search(people, query)
+    page = Paginator(
+        people.order_by("family_name_kana", "given_name_kana", "id"), PAGE_SIZE
+    ).get_page(request.GET.get("page"))
+    template = "people/_results.html" if request.htmx else "people/person_list.html"  # type: ignore[attr-defined]
+    return render(request, template, {"form": form, "page": page, "query": query, "unit": unit})
+
+
+def _unit_for_new_person(request: HttpRequest) -> Any:
+    code = request.GET.get("unit") or request.POST.get("unit")
+    if code:
+        return get_unit_for(request.user, code)
+    roots = root_units(request.user)
+    if not roots:
+        raise Http404
+    return roots[0]
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def person_create(request: HttpRequest) -> HttpResponse:
+    unit = _unit_for_new_person(request)
+    if not scope_for(request.user).has("edit", unit):
+        return render(request, "403.html", status=403)
+    form = PersonForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        values = {k: v for k, v in form.cleaned_data.items() if k != "version"}
+        try:
+            person = services.create_person(actor=request.user, unit=unit, **values)
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _("The person is recorded."))
+            return redirect("people:detail", pk=person.pk)
+    return render(request, "people/person_form.html", {"form": form, "unit": unit})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    person = get_person_for(request.user, pk)
+    scope = scope_for(request.user)
+    perms = scope.permissions_on(person.unit)
+    sensitive = None
+    shown = False
+    if request.method == "POST" and request.POST.get("action") == "show-sensitive":
+        try:
+            sensitive = services.read_sensitive(actor=request.user, person=person)
+            shown = True
+        except PermissionDeniedError:
+            return render(request, "403.html", status=403)
+    elif request.method == "POST":
+        return HttpResponse(status=400)
+    return render(
+        request,
+        "people/person_detail.html",
+        {
+            "person": person,
+            "perms": perms,
+            "sensitive": sensitive,
+            "sensitive_shown": shown,
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    person = get_person_for(request.user, pk)
+    if not scope_for(request.user).has("edit", person.unit):
+        return render(request, "403.html", status=403)
+    form = PersonForm(
+        request.POST or None,
+        instance=person if request.method == "GET" else None,
+        initial={
+            "version": person.version,
+            "phone": person.phone,
+            "mobile": person.mobile,
+            "postal_code": person.postal_code,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        values = {k: v for k, v in form.cleaned_data.items() if k != "version"}
+        try:
+            services.update_person(
+                actor=request.user,
+                person=person,
+                version=form.cleaned_data["version"] or 0,
+                **values,
+            )
+        except services.EditConflict as conflict:
+            return render(
+                request,
+                "people/conflict.html",
+                {
+                    "person": conflict.current,
+                    "mine": values,
+                    "fields": [
+                        (form[f].label, values.get(f), getattr(conflict.current, f))
+                        for f in conflict.changed_fields
+                    ],
+                },
+                status=409,
+            )
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _("The person is saved."))
+            return redirect("people:detail", pk=person.pk)
+    return render(
+        request, "people/person_form.html", {"form": form, "person": person, "unit": person.unit}
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def sensitive_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    person = get_person_for(request.user, pk)
+    if not scope_for(request.user).has("sensitive", person.unit):
+        return render(request, "403.html", status=403)
+    if request.method == "POST":
+        form = SensitiveForm(request.POST)
+        if form.is_valid():
+            services.update_sensitive(actor=request.user, person=person, **form.cleaned_data)
+            messages.success(request, _("The sensitive data is saved."))
+            return redirect("people:detail", pk=person.pk)
+    else:
+        record = services.read_sensitive(actor=request.user, person=person)
+        form = SensitiveForm(
+            initial={f: getattr(record, f) for f in services.SENSITIVE_FIELDS} if record else None
+        )
+    return render(request, "people/sensitive_form.html", {"form": form, "person": person})
