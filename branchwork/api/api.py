@@ -15,6 +15,7 @@ from branchwork.core.errors import PermissionDeniedError
 
 from .access import router as access_router
 from .org import router as org_router
+from .people import router as people_router
 from .reference import router as reference_router
 
 
@@ -74,3 +75,4 @@ def on_auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpRespons
 api.add_router("/", org_router)
 api.add_router("/", access_router)
 api.add_router("/", reference_router)
+api.add_router("/", people_router)

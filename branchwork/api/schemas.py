@@ -217,3 +217,114 @@ class PostTypeIn(Schema):
     name_ja: str = Field(min_length=1, max_length=200)
     name_en: str = Field(min_length=1, max_length=200)
     order: int = Field(100, ge=0, le=1000)
+
+
+class PersonOut(Schema):
+    id: int
+    unit: str
+    display_name: str
+    family_name_hangul: str
+    given_name_hangul: str
+    family_name_kanji: str
+    given_name_kanji: str
+    family_name_kana: str
+    given_name_kana: str
+    everyday_family_name: str
+    everyday_given_name: str
+    everyday_family_name_kana: str
+    everyday_given_name_kana: str
+    family_name_latin: str
+    given_name_latin: str
+    sex: str
+    birth_date: dt.date | None
+    birth_precision: str
+    generation: int | None
+    languages: list[str]
+    occupation: str
+    family_business: str
+    phone: str
+    mobile: str
+    email: str
+    postal_code: str
+    address: str
+    deceased_date: dt.date | None
+    notes: str
+    version: int
+
+    @staticmethod
+    def resolve_unit(obj: Any) -> str:
+        return str(obj.unit.code)
+
+
+class PersonIn(Schema):
+    family_name_hangul: str = Field("", max_length=60)
+    given_name_hangul: str = Field("", max_length=60)
+    family_name_kanji: str = Field("", max_length=60)
+    given_name_kanji: str = Field("", max_length=60)
+    family_name_kana: str = Field("", max_length=60)
+    given_name_kana: str = Field("", max_length=60)
+    everyday_family_name: str = Field("", max_length=60)
+    everyday_given_name: str = Field("", max_length=60)
+    everyday_family_name_kana: str = Field("", max_length=60)
+    everyday_given_name_kana: str = Field("", max_length=60)
+    family_name_latin: str = Field("", max_length=60)
+    given_name_latin: str = Field("", max_length=60)
+    sex: str = Field("", pattern=r"^(|female|male|other)$")
+    birth_date: dt.date | None = None
+    birth_precision: str = Field("day", pattern=r"^(day|month|year)$")
+    generation: int | None = Field(None, ge=1, le=4)
+    languages: list[str] = Field(default_factory=list, max_length=8)
+    occupation: str = Field("", max_length=100)
+    family_business: str = Field("", max_length=200)
+    phone: str = Field("", max_length=40)
+    mobile: str = Field("", max_length=40)
+    email: str = Field("", max_length=254)
+    postal_code: str = Field("", max_length=12)
+    address: str = Field("", max_length=300)
+    deceased_date: dt.date | None = None
+    notes: str = Field("", max_length=5000)
+
+
+class PersonCreateIn(PersonIn):
+    unit: str = Field(max_length=40)
+
+
+class PersonPatch(Schema):
+    """Only the fields given are changed; ``version`` is the one the client read."""
+
+    version: int
+    family_name_hangul: str | None = Field(None, max_length=60)
+    given_name_hangul: str | None = Field(None, max_length=60)
+    family_name_kanji: str | None = Field(None, max_length=60)
+    given_name_kanji: str | None = Field(None, max_length=60)
+    family_name_kana: str | None = Field(None, max_length=60)
+    given_name_kana: str | None = Field(None, max_length=60)
+    everyday_family_name: str | None = Field(None, max_length=60)
+    everyday_given_name: str | None = Field(None, max_length=60)
+    family_name_latin: str | None = Field(None, max_length=60)
+    given_name_latin: str | None = Field(None, max_length=60)
+    occupation: str | None = Field(None, max_length=100)
+    family_business: str | None = Field(None, max_length=200)
+    phone: str | None = Field(None, max_length=40)
+    mobile: str | None = Field(None, max_length=40)
+    email: str | None = Field(None, max_length=254)
+    postal_code: str | None = Field(None, max_length=12)
+    address: str | None = Field(None, max_length=300)
+    notes: str | None = Field(None, max_length=5000)
+
+
+class SensitiveOut(Schema):
+    nationality: str
+    residency_status: str
+    health_notes: str
+
+
+class SensitiveIn(Schema):
+    nationality: str = Field("", max_length=60)
+    residency_status: str = Field("", max_length=100)
+    health_notes: str = Field("", max_length=5000)
+
+
+class ConflictOut(Schema):
+    detail: str
+    current: PersonOut

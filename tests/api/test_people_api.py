@@ -1,0 +1,100 @@
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from branchwork.access.services import create_api_token
+from branchwork.people import services
+from branchwork.people.models import Person
+from tests.conftest import MARK_B, Federation
+
+pytestmark = pytest.mark.django_db
+
+
+def api_for(user) -> Client:  # type: ignore[no-untyped-def]
+    return Client(HTTP_AUTHORIZATION=f"Bearer {create_api_token(user=user, name='t')[1]}")
+
+
+@pytest.fixture
+def person_b(federation: Federation) -> Person:
+    person = services.create_person(
+        actor=federation.officer_b,
+        unit=federation.b,
+        family_name_hangul=f"박{MARK_B}",
+        family_name_latin="Park",
+        notes=MARK_B,
+    )
+    services.update_sensitive(actor=federation.central, person=person, nationality=MARK_B)
+    return person
+
+
+def test_people_are_scoped_in_the_api(federation: Federation, person_b: Person) -> None:
+    a = api_for(federation.officer_a)
+    for body in (
+        a.get("/api/v1/people").content,
+        a.get("/api/v1/people?q=Park").content,
+        a.get(f"/api/v1/people?q={MARK_B}").content,
+    ):
+        assert MARK_B.encode() not in body
+    for path in (f"/api/v1/people/{person_b.pk}", f"/api/v1/people/{person_b.pk}/sensitive"):
+        response = a.get(path)
+        assert response.status_code == 404 and MARK_B not in response.content.decode()
+    found = api_for(federation.regional).get("/api/v1/people?q=Park").json()
+    assert [p["id"] for p in found["items"]] == [person_b.pk]
+
+
+def test_sensitive_fields_need_the_permission(federation: Federation, person_b: Person) -> None:
+    assert (
+        api_for(federation.officer_b).get(f"/api/v1/people/{person_b.pk}/sensitive").status_code
+        == 403
+    )
+    detail = api_for(federation.officer_b).get(f"/api/v1/people/{person_b.pk}").json()
+    assert "nationality" not in detail
+    assert (
+        api_for(federation.central)
+        .get(f"/api/v1/people/{person_b.pk}/sensitive")
+        .json()["nationality"]
+        == MARK_B
+    )
+
+
+def test_create_update_and_conflict(federation: Federation) -> None:
+    client = api_for(federation.officer_a)
+    created = client.post(
+        "/api/v1/people",
+        {"unit": "A", "family_name_hangul": "정", "mobile": "080-1234-5678"},
+        content_type="application/json",
+    )
+    assert created.status_code == 201 and created.json()["mobile"] == "+818012345678"
+    pid, version = created.json()["id"], created.json()["version"]
+    bad = client.post(
+        "/api/v1/people",
+        {"unit": "A", "family_name_hangul": "정", "email": "x"},
+        content_type="application/json",
+    )
+    assert bad.status_code == 422 and bad.json()["detail"][0]["loc"] == ["body", "email"]
+    outside = client.post(
+        "/api/v1/people", {"unit": "B", "family_name_hangul": "정"}, content_type="application/json"
+    )
+    assert outside.status_code == 422 and outside.json()["detail"][0]["loc"] == ["body", "unit"]
+    ok = client.patch(
+        f"/api/v1/people/{pid}",
+        {"version": version, "occupation": "chef"},
+        content_type="application/json",
+    )
+    assert ok.status_code == 200 and ok.json()["version"] == version + 1
+    stale = client.patch(
+        f"/api/v1/people/{pid}",
+        {"version": version, "occupation": "cook"},
+        content_type="application/json",
+    )
+    assert stale.status_code == 409 and stale.json()["current"]["occupation"] == "chef"
+    assert Person.objects.get(pk=pid).occupation == "chef"
+
+
+def test_people_list_query_count(federation: Federation, django_assert_num_queries) -> None:  # type: ignore[no-untyped-def]
+    client = api_for(federation.regional)
+    client.get("/api/v1/people?q=Kim")
+    # token with its user, grants (scope), count, one page of people with their units
+    with django_assert_num_queries(4):
+        client.get("/api/v1/people?q=Kim")
