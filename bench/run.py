@@ -1,19 +1,24 @@
 """Benchmark Branchwork and rewrite ``docs/benchmarks.md``: ``make bench``.
 
-Two benchmarks, both on a fresh SQLite database in a temporary directory:
+Three benchmarks, each on a fresh SQLite database in a temporary directory:
 
 1. generating the japan demo tree (``build_demo(size="japan", seed=1)``), repeated ``--runs``
    times, each run in its own subprocess on its own empty, freshly migrated database;
 2. rendering the federation page and a branch page as ``central-admin`` (signed in, second
    factor verified) with ``django.test.Client``, interleaved with a trivial baseline request
-   (``/healthz``) so the result can be read as a ratio on a shared, noisy machine.
+   (``/healthz``) so the result can be read as a ratio on a shared, noisy machine;
+3. writing ``--bulk-rows`` people (default 100,000) three ways: the ORM's ``bulk_create``,
+   ``branchwork.core.bulk.insert_objects`` and ``branchwork.core.bulk.bulk_insert``, each
+   repeated ``--runs`` times into the same table (emptied between writes, outside the clock).
 
-With ``BENCH_DATABASE_URL=postgres://…`` the rendering benchmark also runs on PostgreSQL. That
-database is migrated and, only when it holds no federation yet, filled with the japan demo tree;
-it is never emptied.
+With ``BENCH_DATABASE_URL=postgres://…`` the rendering and bulk-write benchmarks also run on
+PostgreSQL. That database is migrated and, only when it holds no federation yet, filled with the
+japan demo tree; it is never emptied. The bulk writes go under a unit of their own (code
+``BENCH-BULK``, a federation-kind root created on first use and kept), and only that unit's people
+are deleted, between the writes and at the end.
 
 The parent process never imports Django: each measurement runs in a worker subprocess
-(``run.py --worker generate|render``) whose environment selects the database before
+(``run.py --worker generate|render|bulk``) whose environment selects the database before
 ``django.setup()``, and hands its numbers back as JSON.
 """
 
@@ -44,6 +49,15 @@ DEFAULT_RUNS = 3
 DEFAULT_REQUESTS = 50
 QUICK_RUNS = 1
 QUICK_REQUESTS = 10
+DEFAULT_BULK_ROWS = 100_000
+QUICK_BULK_ROWS = 20_000
+BULK_UNIT = "BENCH-BULK"
+BULK_BATCH = 1000  # bulk_create's batch_size
+BULK_METHODS = (
+    ("bulk_create", "`Person.objects.bulk_create(objs, batch_size=1000)` (baseline)"),
+    ("insert_objects", "`insert_objects(Person, objs)`"),
+    ("bulk_insert", "`bulk_insert(Person, fields, rows)`"),
+)
 BASELINE = ("baseline", "/healthz")
 
 
@@ -194,6 +208,189 @@ def worker_render(args: argparse.Namespace) -> dict[str, Any]:
     return out
 
 
+# Name parts the bulk benchmark cycles through; the row index is appended to the given names so
+# every row differs.
+_FAMILY = (
+    ("김", "金", "Kim"),
+    ("이", "李", "Lee"),
+    ("박", "朴", "Park"),
+    ("최", "崔", "Choi"),
+    ("정", "鄭", "Jung"),
+    ("강", "姜", "Kang"),
+    ("조", "趙", "Cho"),
+)
+_GIVEN = (
+    ("민수", "敏洙", "Minsu"),
+    ("지영", "智英", "Jiyoung"),
+    ("성호", "成浩", "Sungho"),
+    ("은정", "恩貞", "Eunjung"),
+    ("영철", "永哲", "Youngchul"),
+)
+
+
+def _bulk_names(n: int) -> list[dict[str, str]]:
+    out = []
+    for i in range(n):
+        fam = _FAMILY[i % len(_FAMILY)]
+        giv = _GIVEN[(i // len(_FAMILY)) % len(_GIVEN)]
+        out.append(
+            {
+                "family_name_hangul": fam[0],
+                "given_name_hangul": f"{giv[0]}{i}",
+                "family_name_kanji": fam[1],
+                "given_name_kanji": f"{giv[1]}{i}",
+                "family_name_latin": fam[2],
+                "given_name_latin": f"{giv[2]} {i}",
+            }
+        )
+    return out
+
+
+def worker_bulk(args: argparse.Namespace) -> dict[str, Any]:
+    """Time writing ``--bulk-rows`` people with ``bulk_create``, ``insert_objects``, ``bulk_insert``.
+
+    SQLite: a new, empty database; the table is emptied between writes. PostgreSQL: the caller's
+    database; the rows go under the ``BENCH-BULK`` unit and only its rows are ever deleted.
+    """
+    _django_setup()
+    import gc
+
+    from django.core.management import call_command
+    from django.db import connection, models, transaction
+    from django.utils import timezone
+
+    from branchwork.core.bulk import bulk_insert, insert_objects
+    from branchwork.org.models import Unit
+    from branchwork.org.services import create_unit
+    from branchwork.people.models import Person
+
+    started = time.perf_counter()
+    call_command("migrate", verbosity=0, interactive=False)
+    migrate_s = time.perf_counter() - started
+    sqlite = connection.vendor == "sqlite"
+    if sqlite and (Unit.objects.exists() or Person.objects.exists()):
+        raise SystemExit("bulk: the SQLite database is not empty")
+
+    unit = Unit.objects.filter(code=BULK_UNIT).first()
+    unit_created = unit is None
+    if unit is None:
+        unit = create_unit(
+            actor=None,
+            parent=None,
+            code=BULK_UNIT,
+            kind="federation",
+            name_ko="벤치마크 (대량 쓰기)",
+            name_ja="ベンチマーク（一括書き込み）",
+            name_en="Benchmark (bulk writes)",
+        )
+    table = Person._meta.db_table
+
+    def clear() -> None:
+        with connection.cursor() as cur:
+            if sqlite:  # a database of our own: everything in it is ours
+                cur.execute(f'DELETE FROM "{table}"')  # noqa: S608
+            else:
+                cur.execute(f'DELETE FROM "{table}" WHERE "unit_id" = %s', [unit.pk])  # noqa: S608
+
+    def check(name: str, reference: dict[str, Any]) -> None:
+        """The method wrote every row, and its last row reads back as the other methods' did."""
+        mine = Person.objects.filter(unit=unit)
+        count = mine.count()
+        if count != args.bulk_rows:
+            raise SystemExit(f"bulk: {name} wrote {count} rows, not {args.bulk_rows}")
+        times = [f.name for f in fields if isinstance(f, models.DateTimeField)]
+        last = mine.order_by("-id").values(*[f.name for f in fields]).first() or {}
+        for t in times:  # a value stored in the wrong form reads back hours away
+            if abs(timezone.now() - last.pop(t)) > dt.timedelta(minutes=10):
+                raise SystemExit(f"bulk: {name} stored Person.{t} wrongly")
+        if reference.setdefault("row", last) != last:
+            raise SystemExit(f"bulk: {name} wrote {last}, not {reference['row']}")
+
+    # Every concrete column but the id, in bulk_insert's order. The rows carry the same Python
+    # values the instances hold: the name parts, the unit's id, the current time for
+    # auto_now(_add) columns and each other column's default ("" for a blank text column, None
+    # for a nullable one); bulk_insert prepares date and JSON values for the database itself.
+    # The registry extends Person in place, so the columns are read off the model, and one this
+    # benchmark has no value for stops it.
+    fields = [f for f in Person._meta.concrete_fields if not f.primary_key]
+    field_names = [f.name for f in fields]
+    names = _bulk_names(args.bulk_rows)
+    varying = set(names[0]) if names else set()
+
+    def build_objects() -> list[Any]:
+        return [Person(unit=unit, **n) for n in names]
+
+    def build_rows() -> list[tuple[Any, ...]]:
+        now = timezone.now()
+        template: list[Any] = []
+        for f in fields:
+            if f.name == "unit":
+                value: Any = unit.pk
+            elif f.name in varying:
+                value = ""  # filled per row below
+            elif getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
+                value = now
+            elif f.has_default():
+                value = f.get_default()
+            elif f.null:
+                value = None
+            elif isinstance(f, (models.CharField, models.TextField)):
+                value = ""
+            else:
+                raise SystemExit(f"bulk: no value to write for Person.{f.name}")
+            template.append(value)
+        slots = [(i, f.name) for i, f in enumerate(fields) if f.name in varying]
+        rows = []
+        for n in names:
+            row = list(template)
+            for i, name in slots:
+                row[i] = n[name]
+            rows.append(tuple(row))
+        return rows
+
+    methods: dict[str, tuple[Any, Any]] = {
+        "bulk_create": (
+            build_objects,
+            lambda objs: Person.objects.bulk_create(objs, batch_size=BULK_BATCH),
+        ),
+        "insert_objects": (build_objects, lambda objs: insert_objects(Person, objs)),
+        "bulk_insert": (build_rows, lambda rows: bulk_insert(Person, field_names, rows)),
+    }
+    seconds: dict[str, list[float]] = {name: [] for name, _label in BULK_METHODS}
+    reference: dict[str, Any] = {}
+    try:
+        clear()  # rows a crashed earlier run may have left under the benchmark unit
+        for _run in range(args.bulk_runs):
+            for name, _label in BULK_METHODS:
+                build, write = methods[name]
+                payload = build()
+                gc.collect()
+                started = time.perf_counter()
+                with transaction.atomic():
+                    write(payload)
+                seconds[name].append(time.perf_counter() - started)
+                del payload
+                check(name, reference)
+                clear()
+    finally:
+        clear()
+    # bulk_create caps batch_size at what the backend allows per statement (SQLite: 999
+    # parameters), so record the batch it really used.
+    batch = min(BULK_BATCH, connection.ops.bulk_batch_size(fields, names))
+    info = _db_info()
+    connection.close()
+    return {
+        "db": info,
+        "rows": args.bulk_rows,
+        "create_batch": batch,
+        "runs": args.bulk_runs,
+        "columns": len(field_names),
+        "migrate_s": migrate_s,
+        "unit_created": unit_created,
+        "seconds": seconds,
+    }
+
+
 # --------------------------------------------------------------------------------------------
 # Parent: orchestration
 # --------------------------------------------------------------------------------------------
@@ -221,6 +418,20 @@ def _run_worker(kind: str, env: dict[str, str], extra: list[str], scratch: Path)
     data: dict[str, Any] = json.loads(out.read_text())
     out.unlink()
     return data
+
+
+def bench_bulk(database_url: str, rows: int, runs: int, scratch: Path) -> dict[str, Any]:
+    env = _worker_env(database_url, scratch / "var")
+    extra = ["--bulk-rows", str(rows), "--bulk-runs", str(runs)]
+    result = _run_worker("bulk", env, extra, scratch)
+    base = statistics.median(result["seconds"]["bulk_create"])
+    for name, _label in BULK_METHODS:
+        median = statistics.median(result["seconds"][name])
+        _say(
+            f"  {name:<15} median {median:6.2f} s  {rows / median:>9,.0f} rows/s  "
+            f"{base / median:5.1f}x bulk_create  (runs: {_secs(result['seconds'][name])} s)"
+        )
+    return result
 
 
 def _say(message: str) -> None:
@@ -401,12 +612,89 @@ def render_section(render: dict[str, Any], requests: int, *, first: bool) -> lis
     return lines
 
 
+def bulk_section(bulk: dict[str, Any], *, first: bool) -> list[str]:
+    vendor = bulk["db"]["vendor"]
+    rows = bulk["rows"]
+    runs = bulk["runs"]
+    seconds = bulk["seconds"]
+    medians = {name: statistics.median(seconds[name]) for name, _label in BULK_METHODS}
+    base = medians["bulk_create"]
+    lines = [f"## Bulk writes ({vendor})", ""]
+    if vendor == "SQLite":
+        where = (
+            "a new, freshly migrated database holding one federation unit; the table is emptied "
+            "with a raw `DELETE FROM people_person` after every write"
+        )
+    else:
+        made = "created for this run" if bulk["unit_created"] else "left by an earlier run"
+        where = (
+            f"the database above, under a unit of their own (`{BULK_UNIT}`, a federation-kind "
+            f"root {made} and kept); only that unit's people are deleted, with a raw `DELETE … "
+            "WHERE unit_id = …` after every write, so the rest of the database is untouched"
+        )
+    lines += [
+        f"Writing {rows:,} `Person` rows ({bulk['columns']} columns besides the id) into "
+        f"{where}. The three methods take turns, {runs} round{'s' if runs != 1 else ''}; the "
+        "objects or tuples are built before the clock starts, and the clock covers only the "
+        "write and its commit (each inside `transaction.atomic()`).",
+        "",
+    ]
+    if bulk["create_batch"] < BULK_BATCH:
+        lines += [
+            f"Django caps `bulk_create`'s batches at what {vendor} accepts in one statement, so "
+            f"asking for {BULK_BATCH:,} rows per `INSERT` gave {bulk['create_batch']:,} here "
+            f"({bulk['columns']} parameters a row).",
+            "",
+        ]
+    if first:
+        lines += [
+            "All three write the same values: the unit, six name fields (hangul, kanji and "
+            "romanised family and given names, the given names numbered so every row differs), "
+            "`created_at`, and every other column's default. `bulk_create` and "
+            "`insert_objects` get unsaved `Person` instances (`insert_objects` reserves the "
+            "ids itself and reads each column off the instances); `bulk_insert` gets plain "
+            "tuples of every concrete column but the id, holding the same Python values (it "
+            "prepares date and JSON values for the database itself, inside the clock). The "
+            "speed-up is the `bulk_create` median divided by the method's median.",
+            "",
+        ]
+    lines += [
+        "| Method | Median (s) | All runs (s) | Rows/s | Speed-up vs `bulk_create` |",
+        "|---|---:|---|---:|---:|",
+    ]
+    for name, label in BULK_METHODS:
+        median = medians[name]
+        lines.append(
+            f"| {label} | {median:.2f} | {_secs(seconds[name])} | {rows / median:,.0f} | "
+            f"{base / median:.1f}× |"
+        )
+    lines.append("")
+    fastest = min(("insert_objects", "bulk_insert"), key=lambda n: medians[n])
+    other = "bulk_insert" if fastest == "insert_objects" else "insert_objects"
+
+    def pace(name: str) -> str:
+        ratio = base / medians[name]
+        if ratio >= 1:
+            return f"{ratio:.1f}× the rate of `bulk_create`"
+        return f"slower than `bulk_create` ({ratio:.2f}× its rate)"
+
+    lines.append(
+        f"On {vendor}, `{fastest}` writes {rows:,} people in {medians[fastest]:.2f} s "
+        f"({rows / medians[fastest]:,.0f} rows/s), {pace(fastest)} "
+        f"({base:.2f} s, {rows / base:,.0f} rows/s), and `{other}` reaches "
+        f"{rows / medians[other]:,.0f} rows/s, {pace(other)}."
+    )
+    lines.append("")
+    return lines
+
+
 def write_doc(
     path: Path | None,
     *,
     machine: dict[str, str],
     gen: dict[str, Any],
     renders: list[tuple[dict[str, Any], int]],
+    bulks: list[dict[str, Any]],
     postgres_note: str,
 ) -> str:
     lines = [
@@ -442,6 +730,8 @@ def write_doc(
     lines += generate_section(gen)
     for i, (render, requests) in enumerate(renders):
         lines += render_section(render, requests, first=i == 0)
+    for i, bulk in enumerate(bulks):
+        lines += bulk_section(bulk, first=i == 0)
     if postgres_note:
         lines += [postgres_note, ""]
     text = "\n".join(lines).rstrip() + "\n"
@@ -480,6 +770,7 @@ def _redact(url: str) -> str:
 def main_parent(args: argparse.Namespace) -> None:
     runs = args.runs or (QUICK_RUNS if args.quick else DEFAULT_RUNS)
     requests = args.requests or (QUICK_REQUESTS if args.quick else DEFAULT_REQUESTS)
+    bulk_rows = args.bulk_rows or (QUICK_BULK_ROWS if args.quick else DEFAULT_BULK_ROWS)
     if args.output == "-":
         output: Path | None = None
     elif args.output:
@@ -497,6 +788,11 @@ def main_parent(args: argparse.Namespace) -> None:
         _say(f"bench: rendering pages {requests} time(s) each (SQLite)")
         sqlite_url = f"sqlite:///{last_dir / 'branchwork.sqlite3'}"
         renders = [(bench_render(sqlite_url, requests, args.branch, scratch, False), requests)]
+        _say(f"bench: writing {bulk_rows:,} people three ways, {runs} time(s) each (SQLite)")
+        bulk_dir = scratch / "bulk"
+        bulk_dir.mkdir()
+        bulk_url = f"sqlite:///{bulk_dir / 'branchwork.sqlite3'}"
+        bulks = [bench_bulk(bulk_url, bulk_rows, runs, scratch)]
 
         pg_url = os.environ.get("BENCH_DATABASE_URL", "")
         postgres_note = ""
@@ -506,15 +802,25 @@ def main_parent(args: argparse.Namespace) -> None:
             pg = bench_render(pg_url, requests, args.branch, scratch, True)
             renders.append((pg, requests))
             pg_version = pg["db"]["version"]
+            _say(
+                f"bench: writing {bulk_rows:,} people three ways, {runs} time(s) each (PostgreSQL)"
+            )
+            bulks.append(bench_bulk(pg_url, bulk_rows, runs, scratch))
         else:
             postgres_note = (
                 "PostgreSQL was not benchmarked in this run; set "
-                "`BENCH_DATABASE_URL=postgres://…` to add the rendering benchmark on it."
+                "`BENCH_DATABASE_URL=postgres://…` to add the rendering and bulk-write benchmarks "
+                "on it."
             )
 
     elapsed = time.perf_counter() - started
     flags = " ".join(
-        [f"--runs {runs}", f"--requests {requests}", f"--branch {args.branch}"]
+        [
+            f"--runs {runs}",
+            f"--requests {requests}",
+            f"--branch {args.branch}",
+            f"--bulk-rows {bulk_rows}",
+        ]
         + (["--quick"] if args.quick else [])
     )
     machine = {
@@ -530,7 +836,14 @@ def main_parent(args: argparse.Namespace) -> None:
         "Command": f"`{'BENCH_DATABASE_URL=… ' if pg_url else ''}bench/run.py {flags}`",
         "Total runtime": f"{elapsed:.0f} s",
     }
-    write_doc(output, machine=machine, gen=gen, renders=renders, postgres_note=postgres_note)
+    write_doc(
+        output,
+        machine=machine,
+        gen=gen,
+        renders=renders,
+        bulks=bulks,
+        postgres_note=postgres_note,
+    )
     where = "stdout" if output is None else str(output)
     _say(f"bench: done in {elapsed:.0f} s; report written to {where}")
 
@@ -553,24 +866,33 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--branch", default="B2701", help="branch code to render (default B2701)")
     parser.add_argument(
+        "--bulk-rows",
+        type=int,
+        help=f"people written per bulk-write run (default {DEFAULT_BULK_ROWS:,}; "
+        f"quick {QUICK_BULK_ROWS:,})",
+    )
+    parser.add_argument(
         "--output", help="where to write the report ('-' for stdout; default docs/benchmarks.md)"
     )
     # Internal: the parent starts itself with these to run one measurement in a fresh process.
-    parser.add_argument("--worker", choices=["generate", "render"], help=argparse.SUPPRESS)
+    parser.add_argument("--worker", choices=["generate", "render", "bulk"], help=argparse.SUPPRESS)
+    parser.add_argument("--bulk-runs", type=int, default=1, help=argparse.SUPPRESS)
     parser.add_argument("--json", help=argparse.SUPPRESS)
     parser.add_argument("--prepare", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    for name in ("runs", "requests"):
+    for name in ("runs", "requests", "bulk_rows", "bulk_runs"):
         value = getattr(args, name)
         if value is not None and value < 1:
-            parser.error(f"--{name} must be at least 1")
+            parser.error(f"--{name.replace('_', '-')} must be at least 1")
     return args
 
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     if args.worker:
-        worker = worker_generate if args.worker == "generate" else worker_render
+        worker = {"generate": worker_generate, "render": worker_render, "bulk": worker_bulk}[
+            args.worker
+        ]
         result = worker(args)
         Path(args.json).write_text(json.dumps(result))
         return

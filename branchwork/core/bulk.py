@@ -1,17 +1,19 @@
 """The fast bulk-write path: ``COPY`` on PostgreSQL, one ``executemany`` on SQLite.
 
-The ORM's ``bulk_create`` runs at ~18k rows/s on these machines; raw ``executemany`` reaches
-~190k rows/s and ``COPY`` ~290k. Demo generation and imports write through here. It bypasses
-``save()``, signals and ``auto_now``: callers pass every column's value, and keep writing the
-audit entry for the operation as a whole.
+On narrow rows the ORM's ``bulk_create`` runs at ~18k rows/s on these machines, raw
+``executemany`` at ~190k and ``COPY`` at ~290k; on the 30-column person table ``make bench``
+measures this path against ``bulk_create`` (docs/benchmarks.md). Demo generation and imports
+write through here. It bypasses ``save()``, signals and ``auto_now``: callers pass every
+column's value, and keep writing the audit entry for the operation as a whole.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from typing import Any, TypeVar
 
-from django.db import connection, models, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models, transaction
 from django.utils import timezone
 
 M = TypeVar("M", bound=models.Model)
@@ -68,11 +70,24 @@ def _prepared(
             preps.append((i, field))
     if not preps:
         return rows
+    conn = connections[DEFAULT_DB_ALIAS]  # resolved once, not per value
+    # Bulk rows repeat their dates, times and small JSON values a lot (one created_at for a
+    # whole load): each distinct value is converted once.
+    caches: list[dict[Any, Any]] = [{} for _ in preps]
 
     def convert(row: Sequence[Any]) -> list[Any]:
         out = list(row)
-        for i, field in preps:
-            out[i] = field.get_db_prep_save(out[i], connection)
+        for (i, field), cache in zip(preps, caches, strict=True):
+            value = out[i]
+            key = (
+                json.dumps(value, sort_keys=True, default=str)
+                if isinstance(value, (list, dict))
+                else value
+            )
+            try:
+                out[i] = cache[key]
+            except KeyError:
+                out[i] = cache[key] = field.get_db_prep_save(value, conn)
         return out
 
     return (convert(row) for row in rows)
