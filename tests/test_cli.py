@@ -16,6 +16,7 @@ from django.core.management import call_command
 from branchwork.access.models import User
 from branchwork.org.demo import build_demo
 from branchwork.org.models import Term, TerritoryArea, Unit, UnitKind
+from branchwork.people.models import Person
 
 pytestmark = pytest.mark.django_db
 
@@ -146,3 +147,15 @@ def test_init_federation_creates_the_root_and_its_admin(capsys: pytest.CaptureFi
         call_command(
             "init_federation", code="TWO", name_ko="x", name_ja="x", name_en="x", admin="bob"
         )
+
+
+def test_demo_people_are_searchable() -> None:
+    from branchwork.people.search import search
+
+    build_demo(size="small", seed=3)
+    officer = Person.objects.filter(family_name_latin="Kim").first()
+    assert officer is not None
+    assert officer in search(Person.objects.all(), "Gim")
+    assert officer in search(
+        Person.objects.all(), officer.family_name_hangul + officer.given_name_hangul
+    )

@@ -16,6 +16,7 @@ from django.utils import timezone
 from branchwork.access.models import Grant, Role, User
 from branchwork.core.bulk import bulk_insert, insert_objects, reserve_ids
 from branchwork.people.models import Person
+from branchwork.people.search import index_unindexed
 
 from .demo_data import (
     DISTRICT_HEADS,
@@ -304,6 +305,7 @@ def build_demo(*, size: str = "small", seed: int = 1) -> DemoResult:
     )
 
     _demo_users(b, fed, regions, branches, groups, result)
+    index_unindexed()
     result.units = Unit.objects.count()
     result.people = Person.objects.count()
     result.terms = Term.objects.count()

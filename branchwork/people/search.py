@@ -77,6 +77,15 @@ def reindex(people: Iterable[Person]) -> None:
     )
 
 
+def index_unindexed() -> int:
+    """Write keys for people who have none yet, through the fast bulk path (demo, imports)."""
+    from branchwork.core.bulk import bulk_insert
+
+    people = Person.objects.exclude(pk__in=PersonSearchKey.objects.values("person_id"))
+    rows = ((p.pk, key) for p in people.iterator(chunk_size=2000) for key in sorted(keys_for(p)))
+    return bulk_insert(PersonSearchKey, ("person", "key"), rows)
+
+
 def _alternative_q(alternative: str) -> Q:
     grams = bigrams(alternative)
     if len(alternative) == 1:
@@ -129,4 +138,4 @@ def search(people: QuerySet[Person], query: str) -> QuerySet[Person]:
     return people
 
 
-__all__ = ["keys_for", "reindex", "search"]
+__all__ = ["index_unindexed", "keys_for", "reindex", "search"]
