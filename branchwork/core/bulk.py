@@ -100,7 +100,11 @@ def bulk_insert(
     *,
     batch_size: int = 20_000,
 ) -> int:
-    """Insert rows (tuples in ``fields`` order) in one transaction; return how many."""
+    """Insert rows (tuples in ``fields`` order) in one transaction; return how many.
+
+    ``rows`` may be a generator, but it must not query the database while it is consumed: on
+    PostgreSQL the COPY holds the connection, and a query from inside it would wait forever.
+    """
     table = model._meta.db_table
     columns = column_names(model, fields)
     rows = _prepared(model, fields, rows)

@@ -77,13 +77,25 @@ def reindex(people: Iterable[Person]) -> None:
     )
 
 
-def index_unindexed() -> int:
-    """Write keys for people who have none yet, through the fast bulk path (demo, imports)."""
+def index_unindexed(batch: int = 2000) -> int:
+    """Write keys for people who have none yet, through the fast bulk path (demo, imports).
+
+    People are read in batches *before* each write: a COPY on PostgreSQL holds the connection,
+    so the rows it consumes must not come from a query still running on it.
+    """
     from branchwork.core.bulk import bulk_insert
 
-    people = Person.objects.exclude(pk__in=PersonSearchKey.objects.values("person_id"))
-    rows = ((p.pk, key) for p in people.iterator(chunk_size=2000) for key in sorted(keys_for(p)))
-    return bulk_insert(PersonSearchKey, ("person", "key"), rows)
+    ids = list(
+        Person.objects.exclude(pk__in=PersonSearchKey.objects.values("person_id"))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    written = 0
+    for start in range(0, len(ids), batch):
+        people = list(Person.objects.filter(pk__in=ids[start : start + batch]))
+        rows = [(p.pk, key) for p in people for key in sorted(keys_for(p))]
+        written += bulk_insert(PersonSearchKey, ("person", "key"), rows)
+    return written
 
 
 def _alternative_q(alternative: str) -> Q:
