@@ -7,6 +7,7 @@ my-work-ko-360.png).
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -158,6 +159,9 @@ def test_no_serious_accessibility_violations(page: Page, demo: Any) -> None:
         ("federation unit", "/units/FED/"),
         ("branch unit", "/units/B0101/"),
         ("access", "/units/FED/access/"),
+        ("people search", "/people/?q=Kim"),
+        ("record a person", "/people/new/?unit=B0101"),
+        ("my account", "/accounts/"),
     ):
         response = page.goto(url)
         assert response is not None and response.status == 200, url
@@ -249,3 +253,30 @@ def test_the_page_fixture_notices_csp_violations(page: Page, page_problems: Page
     page.wait_for_timeout(200)  # let a console report of the same refusal arrive too
     assert page.evaluate("typeof window.axe") == "undefined"
     page_problems.csp.clear()  # expected here; any other problem still fails the test
+
+
+def test_live_search_finds_people_by_any_form(page: Page, demo: Any) -> None:
+    """Typing in the search box refreshes the results in place (htmx), on a phone."""
+    from branchwork.people.models import Person
+
+    sign_in(page, "regional-officer")
+    page.set_viewport_size(PHONE)
+    person = Person.objects.filter(unit__code__startswith="B01").exclude(family_name_latin="")
+    target = person.first()
+    assert target is not None
+    page.goto("/people/")
+    query = target.family_name_hangul + target.given_name_hangul
+    with page.expect_response(lambda r: "/people/?" in r.url and "q=" in r.url):
+        page.fill("input[name=q]", query)
+    page.wait_for_url(re.compile(r"/people/\?.*q="))
+    expect(page.locator("[data-testid=person]").first).to_be_visible()
+    names = page.locator("[data-testid=person]").all_inner_texts()
+    assert any(
+        target.given_name_latin in n
+        or target.given_name_hangul in n
+        or target.given_name_kanji in n
+        for n in names
+    ), names
+    # The search is in the address too, so it survives a reload and can be shared.
+    no_horizontal_overflow(page, 360)
+    screenshot(page, f"people-search-{html_lang(page)}-360.png")
