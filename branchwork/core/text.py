@@ -19,6 +19,7 @@ Everything here is pure (no database, no Django) and safe to call on any ``str``
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 
 import jaconv
@@ -96,6 +97,9 @@ def _normalise_once(text: str) -> str:
     return text.translate(_KANJI_TABLE)
 
 
+# Names repeat a great deal (a few hundred family names cover most people), so bulk indexing
+# of a whole registry hits this cache far more often than it computes.
+@functools.lru_cache(maxsize=65536)
 def normalise(text: str) -> str:
     """Fold a name (or a search term) into its comparable key.
 
