@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from .models import Person
+from .services import PERSON_FIELDS
 
 LANGUAGE_CHOICES = [
     ("ko", _("Korean")),
@@ -30,31 +31,8 @@ class PersonForm(forms.ModelForm):  # type: ignore[type-arg]
 
     class Meta:
         model = Person
-        fields = [
-            "family_name_hangul",
-            "given_name_hangul",
-            "family_name_kanji",
-            "given_name_kanji",
-            "family_name_kana",
-            "given_name_kana",
-            "everyday_family_name",
-            "everyday_given_name",
-            "everyday_family_name_kana",
-            "everyday_given_name_kana",
-            "family_name_latin",
-            "given_name_latin",
-            "sex",
-            "birth_date",
-            "birth_precision",
-            "generation",
-            "languages",
-            "occupation",
-            "family_business",
-            "email",
-            "address",
-            "deceased_date",
-            "notes",
-        ]
+        # The registry's fields, except those the service normalises itself (declared below).
+        fields = [f for f in PERSON_FIELDS if f not in ("phone", "mobile", "postal_code")]
         widgets = {
             "birth_date": DateInput,
             "deceased_date": DateInput,
@@ -78,34 +56,7 @@ class PersonForm(forms.ModelForm):  # type: ignore[type-arg]
     )
     postal_code = forms.CharField(label=_("postal code"), max_length=12, required=False)
 
-    field_order = [
-        "family_name_hangul",
-        "given_name_hangul",
-        "family_name_kanji",
-        "given_name_kanji",
-        "family_name_kana",
-        "given_name_kana",
-        "everyday_family_name",
-        "everyday_given_name",
-        "everyday_family_name_kana",
-        "everyday_given_name_kana",
-        "family_name_latin",
-        "given_name_latin",
-        "sex",
-        "birth_date",
-        "birth_precision",
-        "generation",
-        "languages",
-        "occupation",
-        "family_business",
-        "mobile",
-        "phone",
-        "email",
-        "postal_code",
-        "address",
-        "deceased_date",
-        "notes",
-    ]
+    field_order = list(PERSON_FIELDS)
 
 
 class SensitiveForm(forms.Form):
