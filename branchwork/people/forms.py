@@ -1,9 +1,13 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import Person
+from branchwork.org.models import Unit
+
+from .models import MembershipStatus, Person, RelationKind
 from .services import PERSON_FIELDS
 
 LANGUAGE_CHOICES = [
@@ -69,3 +73,20 @@ class SensitiveForm(forms.Form):
 
 class SearchForm(forms.Form):
     q = forms.CharField(label=_("Search by name, phone or e-mail"), max_length=100, required=False)
+
+
+class RelationshipForm(forms.Form):
+    kind = forms.ChoiceField(label=_("This person is the … of"), choices=RelationKind.choices)
+    relative = forms.IntegerField(label=_("Person number of the relative"), min_value=1)
+
+
+class BodyChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+    def label_from_instance(self, obj: Any) -> str:
+        return str(obj.name)
+
+
+class MembershipForm(forms.Form):
+    body = BodyChoiceField(label=_("organisation"), queryset=Unit.objects.none())
+    status = forms.ChoiceField(label=_("status"), choices=MembershipStatus.choices)
+    joined = forms.DateField(label=_("joined"), required=False, widget=DateInput)
+    left = forms.DateField(label=_("left"), required=False, widget=DateInput)

@@ -139,3 +139,81 @@ class PersonSearchKey(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class RelationKind(models.TextChoices):
+    PARENT = "parent", _("parent")
+    SPOUSE = "spouse", _("spouse")
+    SIBLING = "sibling", _("sibling")
+    GUARDIAN = "guardian", _("guardian")
+
+
+# How a relationship reads from the other side: A is parent of B ⇔ B is child of A.
+INVERSE_LABELS = {
+    RelationKind.PARENT: _("child"),
+    RelationKind.SPOUSE: _("spouse"),
+    RelationKind.SIBLING: _("sibling"),
+    RelationKind.GUARDIAN: _("ward"),
+}
+
+
+class Relationship(models.Model):
+    """``person`` is the ``kind`` of ``relative`` (e.g. the parent of). Stored once, shown both
+    ways."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="relationships")
+    relative = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="relatives_of")
+    kind = models.CharField(_("relationship"), max_length=20, choices=RelationKind.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("relationship")
+        verbose_name_plural = _("relationships")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person", "relative", "kind"], name="relationship_once"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(person=models.F("relative")), name="relationship_not_self"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} {self.kind} {self.relative_id}"
+
+
+class MembershipStatus(models.TextChoices):
+    MEMBER = "member", _("Member")
+    SUPPORTER = "supporter", _("Supporter")
+    FORMER = "former", _("Former member")
+
+
+class Membership(models.Model):
+    """Membership of the association (its federation unit) or of an affiliated body."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="memberships")
+    body = models.ForeignKey(
+        "org.Unit",
+        verbose_name=_("organisation"),
+        on_delete=models.PROTECT,
+        related_name="memberships",
+    )
+    status = models.CharField(_("status"), max_length=20, choices=MembershipStatus.choices)
+    joined = models.DateField(_("joined"), null=True, blank=True)
+    left = models.DateField(_("left"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        ordering = ["-joined"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(left__isnull=True)
+                | models.Q(joined__isnull=True)
+                | models.Q(left__gte=models.F("joined")),
+                name="membership_left_after_joined",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} {self.status} {self.body_id}"

@@ -22,3 +22,21 @@ def get_person_for(user: Any, pk: int, perm: str = "view") -> Person:
     if person is None:
         raise Http404
     return person
+
+
+def relations_of(user: Any, person: Person) -> list[tuple[str, Person]]:
+    """The person's relatives as (how they relate to the person, relative), both directions,
+    limited to relatives the user may see."""
+    from .models import INVERSE_LABELS, RelationKind, Relationship
+
+    scope = scope_for(user)
+    out: list[tuple[str, Person]] = []
+    links = Relationship.objects.filter(person=person).select_related("relative__unit")
+    for link in links:  # person is the <kind> of relative: relative is the inverse to person
+        if scope.has("view", link.relative.unit):
+            out.append((str(INVERSE_LABELS[RelationKind(link.kind)]), link.relative))
+    back = Relationship.objects.filter(relative=person).select_related("person__unit")
+    for link in back:  # link.person is the <kind> of this person
+        if scope.has("view", link.person.unit):
+            out.append((str(RelationKind(link.kind).label), link.person))
+    return out

@@ -23,7 +23,15 @@ from branchwork.core.errors import PermissionDeniedError, invalid
 from branchwork.org.models import Unit
 
 from . import search
-from .models import DatePrecision, Person, PersonSensitive
+from .models import (
+    DatePrecision,
+    Membership,
+    MembershipStatus,
+    Person,
+    PersonSensitive,
+    RelationKind,
+    Relationship,
+)
 
 NAME_FIELDS = (
     "family_name_hangul",
@@ -58,6 +66,7 @@ PERSON_FIELDS = (
 )
 SENSITIVE_FIELDS = ("nationality", "residency_status", "health_notes")
 LANGUAGE_CODES = ("ko", "ja", "en", "zh")
+MEMBERSHIP_BODY_KINDS = ("federation", "womens_union", "youth_league", "business_association")
 
 
 def clean_phone(raw: str, field: str) -> str:
@@ -225,3 +234,68 @@ def update_sensitive(*, actor: Any, person: Person, **values: str) -> PersonSens
             fields=changed,
         )
     return record
+
+
+@transaction.atomic
+def relate(*, actor: Any, person: Person, relative: Person, kind: str) -> Relationship:
+    """Record that ``person`` is the ``kind`` of ``relative``; both must be in the actor's scope."""
+    _require(actor, "edit", person.unit)
+    if not scope_for(actor).has("view", relative.unit):
+        raise invalid("relative", _("No person with this number in your units."))
+    if person.pk == relative.pk:
+        raise invalid("relative", _("A person cannot be their own relative."))
+    if kind not in RelationKind.values:
+        raise invalid("kind", _("Unknown kind of relationship."))
+    if (
+        kind == RelationKind.PARENT
+        and Relationship.objects.filter(
+            person=relative, relative=person, kind=RelationKind.PARENT
+        ).exists()
+    ):
+        raise invalid("kind", _("A person cannot be the parent of their own parent."))
+    if Relationship.objects.filter(person=person, relative=relative, kind=kind).exists() or (
+        kind in (RelationKind.SPOUSE, RelationKind.SIBLING)
+        and Relationship.objects.filter(person=relative, relative=person, kind=kind).exists()
+    ):
+        raise invalid("relative", _("This relationship is already recorded."))
+    link = Relationship.objects.create(person=person, relative=relative, kind=kind)
+    audit.record(
+        actor=actor,
+        action="create",
+        obj=link,
+        unit_id=person.unit_id,
+        fields=["person", "relative", "kind"],
+    )
+    return link
+
+
+@transaction.atomic
+def add_membership(
+    *,
+    actor: Any,
+    person: Person,
+    body: Unit,
+    status: str,
+    joined: dt.date | None = None,
+    left: dt.date | None = None,
+) -> Membership:
+    _require(actor, "edit", person.unit)
+    if body.kind not in MEMBERSHIP_BODY_KINDS:
+        raise invalid("body", _("Membership is of the association or an affiliated body."))
+    if status not in MembershipStatus.values:
+        raise invalid("status", _("Unknown membership status."))
+    if joined and left and left < joined:
+        raise invalid("left", _("A membership cannot end before it starts."))
+    if joined and joined > timezone.localdate():
+        raise invalid("joined", _("A joining date cannot be in the future."))
+    membership = Membership.objects.create(
+        person=person, body=body, status=status, joined=joined, left=left
+    )
+    audit.record(
+        actor=actor,
+        action="create",
+        obj=membership,
+        unit_id=person.unit_id,
+        fields=["body", "status", "joined", "left"],
+    )
+    return membership

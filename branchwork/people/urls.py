@@ -10,4 +10,6 @@ urlpatterns = [
     path("people/<int:pk>/", views.person_detail, name="detail"),
     path("people/<int:pk>/edit/", views.person_edit, name="edit"),
     path("people/<int:pk>/sensitive/", views.sensitive_edit, name="sensitive"),
+    path("people/<int:pk>/relationships/add/", views.relationship_add, name="relationship-add"),
+    path("people/<int:pk>/memberships/add/", views.membership_add, name="membership-add"),
 ]

@@ -19,9 +19,9 @@ from branchwork.core.forms import apply_errors
 from branchwork.org.selectors import get_unit_for, root_units
 
 from . import services
-from .forms import PersonForm, SearchForm, SensitiveForm
+from .forms import MembershipForm, PersonForm, RelationshipForm, SearchForm, SensitiveForm
 from .search import search
-from .selectors import get_person_for, visible_people
+from .selectors import get_person_for, relations_of, visible_people
 
 PAGE_SIZE = 25
 
@@ -98,6 +98,8 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "perms": perms,
             "sensitive": sensitive,
             "sensitive_shown": shown,
+            "relations": relations_of(request.user, person),
+            "memberships": person.memberships.select_related("body").order_by("-joined"),
         },
     )
 
@@ -169,3 +171,71 @@ def sensitive_edit(request: HttpRequest, pk: int) -> HttpResponse:
             initial={f: getattr(record, f) for f in services.SENSITIVE_FIELDS} if record else None
         )
     return render(request, "people/sensitive_form.html", {"form": form, "person": person})
+
+
+def _person_form(
+    request: HttpRequest, pk: int, form: Any, title: str, success: str, run: Any
+) -> HttpResponse:
+    """A small form on one person: edit permission, validation, the service, or the errors."""
+    person = get_person_for(request.user, pk)
+    if not scope_for(request.user).has("edit", person.unit):
+        return render(request, "403.html", status=403)
+    if request.method == "POST" and form.is_valid():
+        try:
+            run(person, form.cleaned_data)
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, success)
+            return redirect("people:detail", pk=person.pk)
+    return render(
+        request, "people/small_form.html", {"form": form, "person": person, "title": title}
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def relationship_add(request: HttpRequest, pk: int) -> HttpResponse:
+    def run(person: Any, data: dict[str, Any]) -> object:
+        try:
+            relative = get_person_for(request.user, data["relative"])
+        except Http404:
+            from branchwork.core.errors import invalid
+
+            raise invalid("relative", _("No person with this number in your units.")) from None
+        return services.relate(
+            actor=request.user, person=person, relative=relative, kind=data["kind"]
+        )
+
+    return _person_form(
+        request,
+        pk,
+        RelationshipForm(request.POST or None),
+        _("Add a relationship"),
+        _("The relationship is recorded."),
+        run,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def membership_add(request: HttpRequest, pk: int) -> HttpResponse:
+    from django.db.models import Q
+
+    from branchwork.org.models import Unit
+
+    form = MembershipForm(request.POST or None)
+    # The association itself, and the affiliated bodies within the user's units.
+    form.fields["body"].queryset = (  # type: ignore[attr-defined]
+        Unit.objects.filter(kind__in=services.MEMBERSHIP_BODY_KINDS, status="active")
+        .filter(scope_for(request.user).q("view", "path") | Q(kind="federation"))
+        .order_by("path")
+    )
+    return _person_form(
+        request,
+        pk,
+        form,
+        _("Add a membership"),
+        _("The membership is recorded."),
+        lambda person, data: services.add_membership(actor=request.user, person=person, **data),
+    )

@@ -171,3 +171,57 @@ def test_markup_is_shown_escaped(federation: Federation) -> None:
     page = signed_in(federation.officer_a).get(reverse("people:detail", args=[person.pk]))
     assert "<script>alert(1)</script>" not in page.content.decode()
     assert "&lt;script&gt;" in page.content.decode()
+
+
+def test_relationships_show_both_ways_and_refuse_nonsense(federation: Federation) -> None:
+    client = signed_in(federation.officer_a)
+    parent = services.create_person(
+        actor=federation.officer_a,
+        unit=federation.a,
+        family_name_hangul="윤",
+        given_name_hangul="부",
+    )
+    child = services.create_person(
+        actor=federation.officer_a,
+        unit=federation.a1,
+        family_name_hangul="윤",
+        given_name_hangul="자",
+    )
+    url = reverse("people:relationship-add", args=[parent.pk])
+    assert client.post(url, {"kind": "parent", "relative": child.pk}).status_code == 302
+    parent_page = client.get(reverse("people:detail", args=[parent.pk])).content.decode()
+    child_page = client.get(reverse("people:detail", args=[child.pk])).content.decode()
+    assert "child: " in parent_page and "parent: " in child_page
+    self_link = client.post(url, {"kind": "parent", "relative": parent.pk})
+    assert "cannot be their own relative" in self_link.content.decode()
+    loop = client.post(
+        reverse("people:relationship-add", args=[child.pk]),
+        {"kind": "parent", "relative": parent.pk},
+    )
+    assert "parent of their own parent" in loop.content.decode()
+    other = client.post(url, {"kind": "sibling", "relative": federation.person_b.pk})
+    assert "No person with this number" in other.content.decode()
+    assert MARK_B not in other.content.decode()
+
+
+def test_memberships(federation: Federation) -> None:
+    client = signed_in(federation.officer_a)
+    person = federation.person_a
+    url = reverse("people:membership-add", args=[person.pk])
+    form = client.get(url).content.decode()
+    assert f'value="{federation.fed.pk}"' in form
+    ok = client.post(url, {"body": federation.fed.pk, "status": "member", "joined": "2001-04-01"})
+    assert ok.status_code == 302
+    page = client.get(reverse("people:detail", args=[person.pk])).content.decode()
+    assert "Member" in page and "2001-04-01" in page
+    bad = client.post(
+        url,
+        {
+            "body": federation.fed.pk,
+            "status": "former",
+            "joined": "2010-01-01",
+            "left": "2009-01-01",
+        },
+    )
+    assert "cannot end before it starts" in bad.content.decode()
+    assert signed_in(federation.officer_b).get(url).status_code == 404
