@@ -9,18 +9,24 @@ from django.utils.translation import gettext as _
 from ninja import Router, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
+from branchwork.access.scoping import scope_for
 from branchwork.core.errors import invalid
 from branchwork.org import selectors as org_selectors
+from branchwork.org.models import Unit
 from branchwork.people import services
 from branchwork.people.models import Person
 from branchwork.people.search import search
-from branchwork.people.selectors import get_person_for, visible_people
+from branchwork.people.selectors import get_person_for, relations_of, visible_people
 
 from .schemas import (
     ConflictOut,
+    MembershipIn,
+    MembershipOut,
     PersonCreateIn,
     PersonOut,
     PersonPatch,
+    RelationOut,
+    RelationshipIn,
     SensitiveIn,
     SensitiveOut,
 )
@@ -80,3 +86,52 @@ def get_sensitive(request: HttpRequest, person_id: int) -> dict[str, str]:
 def put_sensitive(request: HttpRequest, person_id: int, payload: SensitiveIn) -> Any:
     person = get_person_for(request.user, person_id)
     return services.update_sensitive(actor=request.user, person=person, **payload.dict())
+
+
+@router.get("/people/{person_id}/relations", response=list[RelationOut])
+def list_relations(request: HttpRequest, person_id: int) -> list[dict[str, Any]]:
+    person = get_person_for(request.user, person_id)
+    return [
+        {"relation": label, "person_id": other.pk, "display_name": other.display_name}
+        for label, other in relations_of(request.user, person)
+    ]
+
+
+@router.post("/people/{person_id}/relations", response={201: RelationOut})
+def add_relation(request: HttpRequest, person_id: int, payload: RelationshipIn) -> Any:
+    person = get_person_for(request.user, person_id)
+    try:
+        relative = get_person_for(request.user, payload.relative_id)
+    except Http404:
+        raise invalid("relative_id", _("No person with this number in your units.")) from None
+    services.relate(actor=request.user, person=person, relative=relative, kind=payload.kind)
+    return Status(
+        201,
+        {"relation": payload.kind, "person_id": relative.pk, "display_name": relative.display_name},
+    )
+
+
+@router.get("/people/{person_id}/memberships", response=list[MembershipOut])
+def list_memberships(request: HttpRequest, person_id: int) -> Any:
+    person = get_person_for(request.user, person_id)
+    return person.memberships.select_related("body").order_by("-joined")
+
+
+@router.post("/people/{person_id}/memberships", response={201: MembershipOut})
+def add_membership(request: HttpRequest, person_id: int, payload: MembershipIn) -> Any:
+    person = get_person_for(request.user, person_id)
+    body = Unit.objects.filter(code=payload.body).first()
+    visible = body is not None and (
+        body.kind == "federation" or scope_for(request.user).has("view", body)
+    )
+    if body is None or not visible:
+        raise invalid("body", _("Membership is of the association or an affiliated body."))
+    membership = services.add_membership(
+        actor=request.user,
+        person=person,
+        body=body,
+        status=payload.status,
+        joined=payload.joined,
+        left=payload.left,
+    )
+    return Status(201, membership)

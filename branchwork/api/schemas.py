@@ -328,3 +328,33 @@ class SensitiveIn(Schema):
 class ConflictOut(Schema):
     detail: str
     current: PersonOut
+
+
+class RelationOut(Schema):
+    relation: str
+    person_id: int
+    display_name: str
+
+
+class RelationshipIn(Schema):
+    kind: str = Field(pattern=r"^(parent|spouse|sibling|guardian)$")
+    relative_id: int
+
+
+class MembershipOut(Schema):
+    id: int
+    body: str
+    status: str
+    joined: dt.date | None
+    left: dt.date | None
+
+    @staticmethod
+    def resolve_body(obj: Any) -> str:
+        return str(obj.body.code)
+
+
+class MembershipIn(Schema):
+    body: str = Field(max_length=40)
+    status: str = Field(pattern=r"^(member|supporter|former)$")
+    joined: dt.date | None = None
+    left: dt.date | None = None

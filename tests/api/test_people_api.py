@@ -98,3 +98,40 @@ def test_people_list_query_count(federation: Federation, django_assert_num_queri
     # token with its user, grants (scope), count, one page of people with their units
     with django_assert_num_queries(4):
         client.get("/api/v1/people?q=Kim")
+
+
+def test_relations_and_memberships_over_the_api(federation: Federation, person_b: Person) -> None:
+    client = api_for(federation.officer_a)
+    kid = services.create_person(
+        actor=federation.officer_a, unit=federation.a1, family_name_hangul="윤"
+    )
+    pa = federation.person_a.pk
+    made = client.post(
+        f"/api/v1/people/{pa}/relations",
+        {"kind": "parent", "relative_id": kid.pk},
+        content_type="application/json",
+    )
+    assert made.status_code == 201
+    assert client.get(f"/api/v1/people/{kid.pk}/relations").json() == [
+        {"relation": "parent", "person_id": pa, "display_name": federation.person_a.display_name}
+    ]
+    sibling = client.post(
+        f"/api/v1/people/{pa}/relations",
+        {"kind": "sibling", "relative_id": person_b.pk},
+        content_type="application/json",
+    )
+    assert sibling.status_code == 422 and MARK_B not in sibling.content.decode()
+    assert client.get(f"/api/v1/people/{person_b.pk}/relations").status_code == 404
+    joined = client.post(
+        f"/api/v1/people/{pa}/memberships",
+        {"body": "FED", "status": "member", "joined": "1999-04-01"},
+        content_type="application/json",
+    )
+    assert joined.status_code == 201 and joined.json()["body"] == "FED"
+    assert client.get(f"/api/v1/people/{pa}/memberships").json()[0]["status"] == "member"
+    wrong = client.post(
+        f"/api/v1/people/{pa}/memberships",
+        {"body": "B", "status": "member"},
+        content_type="application/json",
+    )
+    assert wrong.status_code == 422 and wrong.json()["detail"][0]["loc"] == ["body", "body"]
