@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from branchwork.org.models import Unit
 
-from .models import MembershipStatus, Person, RelationKind
+from .models import HouseholdRelation, MembershipStatus, Person, RelationKind
 from .services import PERSON_FIELDS
 
 LANGUAGE_CHOICES = [
@@ -90,3 +90,22 @@ class MembershipForm(forms.Form):
     status = forms.ChoiceField(label=_("status"), choices=MembershipStatus.choices)
     joined = forms.DateField(label=_("joined"), required=False, widget=DateInput)
     left = forms.DateField(label=_("left"), required=False, widget=DateInput)
+
+
+class HouseholdForm(forms.Form):
+    postal_code = forms.CharField(label=_("postal code"), max_length=12, required=False)
+    address = forms.CharField(label=_("address"), max_length=300)
+    unit = forms.CharField(
+        label=_("Unit code (only to place the household by hand)"),
+        max_length=40,
+        required=False,
+    )
+    relation = forms.ChoiceField(
+        label=_("relation to the household"), choices=HouseholdRelation.choices
+    )
+
+
+class MoveHouseholdForm(forms.Form):
+    postal_code = forms.CharField(label=_("postal code"), max_length=12, required=False)
+    address = forms.CharField(label=_("address"), max_length=300)
+    on = forms.DateField(label=_("moved on"), widget=DateInput)

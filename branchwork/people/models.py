@@ -217,3 +217,72 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person_id} {self.status} {self.body_id}"
+
+
+class Household(models.Model):
+    """People living at one address. Its unit comes from the territories by postal code, unless
+    an officer placed it by hand (``unit_override``), which moving house then respects."""
+
+    unit = models.ForeignKey(
+        "org.Unit", verbose_name=_("unit"), on_delete=models.PROTECT, related_name="households"
+    )
+    unit_override = models.BooleanField(_("placed by hand"), default=False)
+    postal_code = models.CharField(_("postal code"), max_length=7, blank=True)
+    address = models.CharField(_("address"), max_length=300)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("household")
+        verbose_name_plural = _("households")
+
+    def __str__(self) -> str:
+        return f"household #{self.pk}"
+
+
+class HouseholdRelation(models.TextChoices):
+    HEAD = "head", _("head of household")
+    SPOUSE = "spouse", _("spouse")
+    CHILD = "child", _("child")
+    PARENT = "parent", _("parent")
+    SIBLING = "sibling", _("sibling")
+    GRANDCHILD = "grandchild", _("grandchild")
+    OTHER = "other", _("other")
+
+
+class HouseholdMember(models.Model):
+    household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="members")
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="household_links")
+    relation = models.CharField(
+        _("relation to the household"), max_length=20, choices=HouseholdRelation.choices
+    )
+    since = models.DateField(_("since"))
+    until = models.DateField(_("until"), null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person"],
+                condition=models.Q(until__isnull=True),
+                name="one_current_household",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} in {self.household_id}"
+
+
+class HouseholdMove(models.Model):
+    """History: where a household lived before a move, and which unit it belonged to."""
+
+    household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="moves")
+    moved_on = models.DateField(_("moved on"))
+    from_postal_code = models.CharField(max_length=7, blank=True)
+    from_address = models.CharField(max_length=300, blank=True)
+    from_unit = models.ForeignKey("org.Unit", on_delete=models.PROTECT, related_name="+")
+    to_unit = models.ForeignKey("org.Unit", on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["-moved_on", "-id"]
+
+    def __str__(self) -> str:
+        return f"move of {self.household_id} on {self.moved_on}"

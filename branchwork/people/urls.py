@@ -12,4 +12,7 @@ urlpatterns = [
     path("people/<int:pk>/sensitive/", views.sensitive_edit, name="sensitive"),
     path("people/<int:pk>/relationships/add/", views.relationship_add, name="relationship-add"),
     path("people/<int:pk>/memberships/add/", views.membership_add, name="membership-add"),
+    path("people/<int:pk>/household/new/", views.household_create, name="household-create"),
+    path("households/<int:pk>/", views.household_detail, name="household"),
+    path("households/<int:pk>/move/", views.household_move, name="household-move"),
 ]

@@ -19,7 +19,16 @@ from branchwork.core.forms import apply_errors
 from branchwork.org.selectors import get_unit_for, root_units
 
 from . import services
-from .forms import MembershipForm, PersonForm, RelationshipForm, SearchForm, SensitiveForm
+from .forms import (
+    HouseholdForm,
+    MembershipForm,
+    MoveHouseholdForm,
+    PersonForm,
+    RelationshipForm,
+    SearchForm,
+    SensitiveForm,
+)
+from .households import current_household
 from .search import search
 from .selectors import get_person_for, relations_of, visible_people
 
@@ -99,6 +108,7 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "sensitive": sensitive,
             "sensitive_shown": shown,
             "relations": relations_of(request.user, person),
+            "household_link": current_household(person),
             "memberships": person.memberships.select_related("body").order_by("-joined"),
         },
     )
@@ -239,3 +249,86 @@ def membership_add(request: HttpRequest, pk: int) -> HttpResponse:
         _("The membership is recorded."),
         lambda person, data: services.add_membership(actor=request.user, person=person, **data),
     )
+
+
+def _household_for(user: Any, pk: int) -> Any:
+    """A household in the user's scope (404 otherwise)."""
+    from .models import Household
+
+    household = (
+        scope_for(user)
+        .filter(Household.objects.select_related("unit"), "view", path_field="unit__path")
+        .filter(pk=pk)
+        .first()
+    )
+    if household is None:
+        raise Http404
+    return household
+
+
+@login_required
+@require_GET
+def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    household = _household_for(request.user, pk)
+    members = household.members.select_related("person").order_by("until", "since")
+    return render(
+        request,
+        "people/household.html",
+        {
+            "household": household,
+            "members": members,
+            "moves": household.moves.select_related("from_unit", "to_unit"),
+            "perms": scope_for(request.user).permissions_on(household.unit),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def household_create(request: HttpRequest, pk: int) -> HttpResponse:
+    from . import households
+
+    def run(person: Any, data: dict[str, Any]) -> object:
+        unit = None
+        if data["unit"]:
+            try:
+                unit = get_unit_for(request.user, data["unit"].strip())
+            except Http404:
+                from branchwork.core.errors import invalid
+
+                raise invalid("unit", _("No unit with this code in your scope.")) from None
+        home = households.create_household(
+            actor=request.user, address=data["address"], postal_code=data["postal_code"], unit=unit
+        )
+        return households.add_member(
+            actor=request.user, household=home, person=person, relation=data["relation"]
+        )
+
+    return _person_form(
+        request,
+        pk,
+        HouseholdForm(request.POST or None),
+        _("Record the household"),
+        _("The household is recorded."),
+        run,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def household_move(request: HttpRequest, pk: int) -> HttpResponse:
+    from . import households
+
+    household = _household_for(request.user, pk)
+    if not scope_for(request.user).has("edit", household.unit):
+        return render(request, "403.html", status=403)
+    form = MoveHouseholdForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            households.move_household(actor=request.user, household=household, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _("The move is recorded."))
+            return redirect("people:household", pk=household.pk)
+    return render(request, "people/household_move.html", {"form": form, "household": household})
