@@ -13,13 +13,16 @@ from branchwork.access.scoping import scope_for
 from branchwork.core.errors import invalid
 from branchwork.org import selectors as org_selectors
 from branchwork.org.models import Unit
-from branchwork.people import services
-from branchwork.people.models import Person
+from branchwork.people import households, services
+from branchwork.people.models import Household, Person
 from branchwork.people.search import search
 from branchwork.people.selectors import get_person_for, relations_of, visible_people
 
 from .schemas import (
     ConflictOut,
+    HouseholdIn,
+    HouseholdMoveIn,
+    HouseholdOut,
     MembershipIn,
     MembershipOut,
     PersonCreateIn,
@@ -135,3 +138,50 @@ def add_membership(request: HttpRequest, person_id: int, payload: MembershipIn) 
         left=payload.left,
     )
     return Status(201, membership)
+
+
+def _household_for(request: HttpRequest, household_id: int) -> Household:
+    household = (
+        scope_for(request.user)
+        .filter(Household.objects.select_related("unit"), "view", path_field="unit__path")
+        .filter(pk=household_id)
+        .first()
+    )
+    if household is None:
+        raise Http404
+    return household
+
+
+@router.get("/households/{household_id}", response=HouseholdOut, tags=["households"])
+def get_household(request: HttpRequest, household_id: int) -> Household:
+    return _household_for(request, household_id)
+
+
+@router.post("/households", response={201: HouseholdOut}, tags=["households"])
+def create_household(request: HttpRequest, payload: HouseholdIn) -> Any:
+    person = get_person_for(request.user, payload.person_id)
+    unit = None
+    if payload.unit:
+        try:
+            unit = org_selectors.get_unit_for(request.user, payload.unit)
+        except Http404:
+            raise invalid("unit", _("No unit with this code in your scope.")) from None
+    household = households.create_household(
+        actor=request.user, address=payload.address, postal_code=payload.postal_code, unit=unit
+    )
+    households.add_member(
+        actor=request.user, household=household, person=person, relation=payload.relation
+    )
+    return Status(201, household)
+
+
+@router.post("/households/{household_id}/move", response=HouseholdOut, tags=["households"])
+def move_household(request: HttpRequest, household_id: int, payload: HouseholdMoveIn) -> Any:
+    household = _household_for(request, household_id)
+    return households.move_household(
+        actor=request.user,
+        household=household,
+        address=payload.address,
+        postal_code=payload.postal_code,
+        on=payload.on,
+    )

@@ -358,3 +358,46 @@ class MembershipIn(Schema):
     status: str = Field(pattern=r"^(member|supporter|former)$")
     joined: dt.date | None = None
     left: dt.date | None = None
+
+
+class HouseholdMemberOut(Schema):
+    person_id: int
+    display_name: str
+    relation: str
+    since: dt.date
+    until: dt.date | None
+
+    @staticmethod
+    def resolve_display_name(obj: Any) -> str:
+        return str(obj.person.display_name)
+
+
+class HouseholdOut(Schema):
+    id: int
+    unit: str
+    unit_override: bool
+    postal_code: str
+    address: str
+    members: list[HouseholdMemberOut]
+
+    @staticmethod
+    def resolve_unit(obj: Any) -> str:
+        return str(obj.unit.code)
+
+    @staticmethod
+    def resolve_members(obj: Any) -> list[Any]:
+        return list(obj.members.select_related("person").order_by("until", "since"))
+
+
+class HouseholdIn(Schema):
+    person_id: int
+    relation: str = Field(pattern=r"^(head|spouse|child|parent|sibling|grandchild|other)$")
+    address: str = Field(max_length=300)
+    postal_code: str = Field("", max_length=12)
+    unit: str | None = Field(None, max_length=40)
+
+
+class HouseholdMoveIn(Schema):
+    address: str = Field(max_length=300)
+    postal_code: str = Field("", max_length=12)
+    on: dt.date | None = None

@@ -135,3 +135,55 @@ def test_relations_and_memberships_over_the_api(federation: Federation, person_b
         content_type="application/json",
     )
     assert wrong.status_code == 422 and wrong.json()["detail"][0]["loc"] == ["body", "body"]
+
+
+def test_households_over_the_api(federation: Federation, person_b: Person) -> None:
+    client = api_for(federation.officer_a)
+    made = client.post(
+        "/api/v1/households",
+        {
+            "person_id": federation.person_a.pk,
+            "relation": "head",
+            "address": "1-2",
+            "postal_code": "544-0001",
+        },
+        content_type="application/json",
+    )
+    assert made.status_code == 201
+    body = made.json()
+    assert body["unit"] == "A" and body["members"][0]["person_id"] == federation.person_a.pk
+    outside = client.post(
+        "/api/v1/households",
+        {
+            "person_id": federation.person_a.pk,
+            "relation": "head",
+            "address": "x",
+            "postal_code": "543-0001",
+        },
+        content_type="application/json",
+    )
+    assert outside.status_code == 422 and outside.json()["detail"][0]["loc"] == [
+        "body",
+        "postal_code",
+    ]
+    moved = client.post(
+        f"/api/v1/households/{body['id']}/move",
+        {"address": "9-9", "postal_code": "544-0001"},
+        content_type="application/json",
+    )
+    assert moved.status_code == 200 and moved.json()["address"] == "9-9"
+    from branchwork.people import households
+
+    home_b = households.create_household(
+        actor=federation.officer_b, address=f"{MARK_B} 1", postal_code="543-0001"
+    )
+    denied = client.get(f"/api/v1/households/{home_b.pk}")
+    assert denied.status_code == 404 and MARK_B not in denied.content.decode()
+    assert (
+        client.post(
+            f"/api/v1/households/{home_b.pk}/move",
+            {"address": "x"},
+            content_type="application/json",
+        ).status_code
+        == 404
+    )
