@@ -187,3 +187,16 @@ def test_households_over_the_api(federation: Federation, person_b: Person) -> No
         ).status_code
         == 404
     )
+
+
+def test_relations_and_memberships_refuse_a_sibling_officer(federation: Federation) -> None:
+    sibling = api_for(federation.officer_b)
+    pa = federation.person_a.pk
+    for path in (f"/api/v1/people/{pa}/relations", f"/api/v1/people/{pa}/memberships"):
+        assert sibling.get(path).status_code == 404, path
+    posted = sibling.post(
+        f"/api/v1/people/{pa}/memberships",
+        {"body": "FED", "status": "member"},
+        content_type="application/json",
+    )
+    assert posted.status_code == 404

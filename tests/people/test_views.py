@@ -225,3 +225,11 @@ def test_memberships(federation: Federation) -> None:
     )
     assert "cannot end before it starts" in bad.content.decode()
     assert signed_in(federation.officer_b).get(url).status_code == 404
+
+
+def test_family_and_household_forms_refuse_a_sibling_officer(federation: Federation) -> None:
+    sibling = signed_in(federation.officer_b)
+    for name in ("people:relationship-add", "people:membership-add", "people:household-create"):
+        url = reverse(name, args=[federation.person_a.pk])
+        assert sibling.get(url).status_code == 404, name
+        assert sibling.post(url, {}).status_code == 404, name
