@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from branchwork.org.models import Unit
 
-from .models import HouseholdRelation, MembershipStatus, Person, RelationKind
+from .models import ConsentKind, HouseholdRelation, MembershipStatus, Person, RelationKind
 from .services import PERSON_FIELDS
 
 LANGUAGE_CHOICES = [
@@ -109,3 +109,10 @@ class MoveHouseholdForm(forms.Form):
     postal_code = forms.CharField(label=_("postal code"), max_length=12, required=False)
     address = forms.CharField(label=_("address"), max_length=300)
     on = forms.DateField(label=_("moved on"), widget=DateInput)
+
+
+class ConsentForm(forms.Form):
+    kind = forms.ChoiceField(label=_("consent"), choices=ConsentKind.choices)
+    partner = forms.CharField(label=_("partner organisation"), max_length=200, required=False)
+    given_on = forms.DateField(label=_("given on"), widget=DateInput)
+    source = forms.CharField(label=_("where it was given"), max_length=200)

@@ -286,3 +286,33 @@ class HouseholdMove(models.Model):
 
     def __str__(self) -> str:
         return f"move of {self.household_id} on {self.moved_on}"
+
+
+class ConsentKind(models.TextChoices):
+    CONTACT = "contact", _("may be contacted")
+    PHOTOS = "photos", _("may appear in photos")
+    NEWSLETTER = "newsletter", _("may receive newsletters")
+    SHARE = "share", _("may be shared with a named partner")
+
+
+class Consent(models.Model):
+    """A consent, with where and when it was given; withdrawing keeps the record."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="consents")
+    kind = models.CharField(_("consent"), max_length=20, choices=ConsentKind.choices)
+    partner = models.CharField(_("partner organisation"), max_length=200, blank=True)
+    given_on = models.DateField(_("given on"))
+    source = models.CharField(_("where it was given"), max_length=200)
+    withdrawn_on = models.DateField(_("withdrawn on"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("consent")
+        verbose_name_plural = _("consents")
+        ordering = ["withdrawn_on", "-given_on"]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} {self.kind}"
+
+    @property
+    def in_force(self) -> bool:
+        return self.withdrawn_on is None

@@ -24,6 +24,8 @@ from branchwork.org.models import Unit
 
 from . import search
 from .models import (
+    Consent,
+    ConsentKind,
     DatePrecision,
     Membership,
     MembershipStatus,
@@ -299,3 +301,45 @@ def add_membership(
         fields=["body", "status", "joined", "left"],
     )
     return membership
+
+
+@transaction.atomic
+def give_consent(
+    *, actor: Any, person: Person, kind: str, given_on: dt.date, source: str, partner: str = ""
+) -> Consent:
+    _require(actor, "edit", person.unit)
+    if kind not in ConsentKind.values:
+        raise invalid("kind", _("Unknown kind of consent."))
+    if kind == ConsentKind.SHARE and not partner.strip():
+        raise invalid("partner", _("Name the partner the data may be shared with."))
+    if not source.strip():
+        raise invalid("source", _("Say where the consent was given (a form, a meeting …)."))
+    if given_on > timezone.localdate():
+        raise invalid("given_on", _("A consent cannot be given in the future."))
+    consent = Consent.objects.create(
+        person=person, kind=kind, partner=partner.strip(), given_on=given_on, source=source.strip()
+    )
+    audit.record(
+        actor=actor,
+        action="consent_given",
+        obj=consent,
+        unit_id=person.unit_id,
+        fields=["kind", "partner", "given_on", "source"],
+    )
+    return consent
+
+
+@transaction.atomic
+def withdraw_consent(*, actor: Any, consent: Consent, on: dt.date | None = None) -> Consent:
+    _require(actor, "edit", consent.person.unit)
+    if consent.withdrawn_on is None:
+        consent.withdrawn_on = on or timezone.localdate()
+        consent.save(update_fields=["withdrawn_on"])
+        audit.record(
+            actor=actor,
+            action="consent_withdrawn",
+            obj=consent,
+            unit_id=consent.person.unit_id,
+            fields=["withdrawn_on"],
+        )
+    return consent

@@ -13,6 +13,12 @@ urlpatterns = [
     path("people/<int:pk>/relationships/add/", views.relationship_add, name="relationship-add"),
     path("people/<int:pk>/memberships/add/", views.membership_add, name="membership-add"),
     path("people/<int:pk>/household/new/", views.household_create, name="household-create"),
+    path("people/<int:pk>/consents/add/", views.consent_add, name="consent-add"),
+    path(
+        "people/<int:pk>/consents/<int:consent_pk>/withdraw/",
+        views.consent_withdraw,
+        name="consent-withdraw",
+    ),
     path("households/<int:pk>/", views.household_detail, name="household"),
     path("households/<int:pk>/move/", views.household_move, name="household-move"),
 ]

@@ -11,7 +11,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from branchwork.access.scoping import scope_for
 from branchwork.core.errors import PermissionDeniedError
@@ -20,6 +20,7 @@ from branchwork.org.selectors import get_unit_for, root_units
 
 from . import services
 from .forms import (
+    ConsentForm,
     HouseholdForm,
     MembershipForm,
     MoveHouseholdForm,
@@ -109,6 +110,7 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "sensitive_shown": shown,
             "relations": relations_of(request.user, person),
             "household_link": current_household(person),
+            "consents": person.consents.all(),
             "memberships": person.memberships.select_related("body").order_by("-joined"),
         },
     )
@@ -332,3 +334,31 @@ def household_move(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("The move is recorded."))
             return redirect("people:household", pk=household.pk)
     return render(request, "people/household_move.html", {"form": form, "household": household})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def consent_add(request: HttpRequest, pk: int) -> HttpResponse:
+    return _person_form(
+        request,
+        pk,
+        ConsentForm(request.POST or None),
+        _("Record a consent"),
+        _("The consent is recorded."),
+        lambda person, data: services.give_consent(actor=request.user, person=person, **data),
+    )
+
+
+@login_required
+@require_POST
+def consent_withdraw(request: HttpRequest, pk: int, consent_pk: int) -> HttpResponse:
+    person = get_person_for(request.user, pk)
+    consent = person.consents.filter(pk=consent_pk).select_related("person__unit").first()
+    if consent is None:
+        raise Http404
+    try:
+        services.withdraw_consent(actor=request.user, consent=consent)
+    except PermissionDeniedError:
+        return render(request, "403.html", status=403)
+    messages.success(request, _("The consent is withdrawn."))
+    return redirect("people:detail", pk=person.pk)

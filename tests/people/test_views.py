@@ -233,3 +233,31 @@ def test_family_and_household_forms_refuse_a_sibling_officer(federation: Federat
         url = reverse(name, args=[federation.person_a.pk])
         assert sibling.get(url).status_code == 404, name
         assert sibling.post(url, {}).status_code == 404, name
+
+
+def test_consents_are_recorded_with_their_source_and_withdrawn_not_deleted(
+    federation: Federation,
+) -> None:
+    from branchwork.people.models import Consent
+
+    client = signed_in(federation.officer_a)
+    person = federation.person_a
+    url = reverse("people:consent-add", args=[person.pk])
+    missing_partner = client.post(
+        url, {"kind": "share", "given_on": "2026-01-10", "source": "paper form"}
+    )
+    assert "Name the partner" in missing_partner.content.decode()
+    ok = client.post(
+        url, {"kind": "photos", "given_on": "2026-01-10", "source": "branch new-year party form"}
+    )
+    assert ok.status_code == 302
+    consent = Consent.objects.get(person=person)
+    withdraw = reverse("people:consent-withdraw", args=[person.pk, consent.pk])
+    assert client.get(withdraw).status_code == 405
+    assert signed_in(federation.officer_b).post(withdraw).status_code == 404
+    assert client.post(withdraw).status_code == 302
+    consent.refresh_from_db()
+    assert consent.withdrawn_on is not None  # kept, with the day it ended
+    page = client.get(reverse("people:detail", args=[person.pk])).content.decode()
+    assert "withdrawn" in page and "branch new-year party form" in page
+    assert signed_in(federation.officer_b).get(url).status_code == 404
