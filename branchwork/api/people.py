@@ -20,6 +20,8 @@ from branchwork.people.selectors import get_person_for, relations_of, visible_pe
 
 from .schemas import (
     ConflictOut,
+    ConsentIn,
+    ConsentOut,
     HouseholdIn,
     HouseholdMoveIn,
     HouseholdOut,
@@ -185,3 +187,25 @@ def move_household(request: HttpRequest, household_id: int, payload: HouseholdMo
         postal_code=payload.postal_code,
         on=payload.on,
     )
+
+
+@router.get("/people/{person_id}/consents", response=list[ConsentOut], tags=["consents"])
+def list_consents(request: HttpRequest, person_id: int) -> Any:
+    return get_person_for(request.user, person_id).consents.all()
+
+
+@router.post("/people/{person_id}/consents", response={201: ConsentOut}, tags=["consents"])
+def give_consent(request: HttpRequest, person_id: int, payload: ConsentIn) -> Any:
+    person = get_person_for(request.user, person_id)
+    return Status(201, services.give_consent(actor=request.user, person=person, **payload.dict()))
+
+
+@router.post(
+    "/people/{person_id}/consents/{consent_id}/withdraw", response=ConsentOut, tags=["consents"]
+)
+def withdraw_consent(request: HttpRequest, person_id: int, consent_id: int) -> Any:
+    person = get_person_for(request.user, person_id)
+    consent = person.consents.filter(pk=consent_id).select_related("person__unit").first()
+    if consent is None:
+        raise Http404
+    return services.withdraw_consent(actor=request.user, consent=consent)

@@ -401,3 +401,19 @@ class HouseholdMoveIn(Schema):
     address: str = Field(max_length=300)
     postal_code: str = Field("", max_length=12)
     on: dt.date | None = None
+
+
+class ConsentOut(Schema):
+    id: int
+    kind: str
+    partner: str
+    given_on: dt.date
+    source: str
+    withdrawn_on: dt.date | None
+
+
+class ConsentIn(Schema):
+    kind: str = Field(pattern=r"^(contact|photos|newsletter|share)$")
+    partner: str = Field("", max_length=200)
+    given_on: dt.date
+    source: str = Field(max_length=200)

@@ -200,3 +200,26 @@ def test_relations_and_memberships_refuse_a_sibling_officer(federation: Federati
         content_type="application/json",
     )
     assert posted.status_code == 404
+
+
+def test_consents_over_the_api(federation: Federation) -> None:
+    client = api_for(federation.officer_a)
+    pa = federation.person_a.pk
+    bad = client.post(
+        f"/api/v1/people/{pa}/consents",
+        {"kind": "share", "given_on": "2026-01-01", "source": "form"},
+        content_type="application/json",
+    )
+    assert bad.status_code == 422 and bad.json()["detail"][0]["loc"] == ["body", "partner"]
+    made = client.post(
+        f"/api/v1/people/{pa}/consents",
+        {"kind": "contact", "given_on": "2026-01-01", "source": "form"},
+        content_type="application/json",
+    )
+    assert made.status_code == 201
+    cid = made.json()["id"]
+    sibling = api_for(federation.officer_b)
+    assert sibling.get(f"/api/v1/people/{pa}/consents").status_code == 404
+    assert sibling.post(f"/api/v1/people/{pa}/consents/{cid}/withdraw").status_code == 404
+    done = client.post(f"/api/v1/people/{pa}/consents/{cid}/withdraw")
+    assert done.status_code == 200 and done.json()["withdrawn_on"] is not None
