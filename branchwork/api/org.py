@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from django.http import Http404, HttpRequest
+from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from ninja import Router, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
@@ -11,7 +12,7 @@ from branchwork.access.scoping import scope_for
 from branchwork.core.errors import invalid
 from branchwork.org import selectors, services
 from branchwork.org.models import PostType, Term, TerritoryArea, Unit
-from branchwork.people.selectors import get_person_for
+from branchwork.people.selectors import person_in_scope
 
 from .schemas import (
     MergeIn,
@@ -49,6 +50,13 @@ def unit_out(unit: Unit) -> dict[str, object]:
         "address": unit.address,
         "full": True,
     }
+
+
+def _post_type(code: str) -> PostType:
+    post_type = PostType.objects.filter(code=code).first()
+    if post_type is None:
+        raise invalid("post_type", _("Unknown post."))
+    return post_type
 
 
 @router.get("/units", response=list[UnitOut])
@@ -94,10 +102,7 @@ def update_unit(request: HttpRequest, code: str, payload: UnitPatch) -> dict[str
     values = {k: v for k, v in payload.dict(exclude={"parent"}).items() if v is not None}
     services.update_unit(actor=request.user, unit=unit, **values)
     if payload.parent is not None:
-        try:
-            new_parent = selectors.get_unit_for(request.user, payload.parent)
-        except Http404:
-            raise invalid("parent", "parent") from None
+        new_parent = selectors.unit_in_scope(request.user, payload.parent, "parent")
         services.move_unit(actor=request.user, unit=unit, new_parent=new_parent)
     unit = Unit.objects.select_related("parent", "merged_into").get(pk=unit.pk)
     return unit_out(unit)
@@ -166,9 +171,7 @@ def list_posts(request: HttpRequest, code: str) -> list[dict[str, object]]:
 @router.put("/units/{code}/posts", response=PostOut, tags=["officers"])
 def set_post(request: HttpRequest, code: str, payload: PostIn) -> dict[str, object]:
     unit = selectors.get_unit_for(request.user, code)
-    post_type = PostType.objects.filter(code=payload.post_type).first()
-    if post_type is None:
-        raise invalid("post_type", "post_type")
+    post_type = _post_type(payload.post_type)
     post = services.set_post(
         actor=request.user, unit=unit, post_type=post_type, seats=payload.seats
     )
@@ -194,15 +197,8 @@ def list_terms(request: HttpRequest, code: str, current: bool = False):  # type:
 @router.post("/units/{code}/terms", response={201: TermOut}, tags=["officers"])
 def appoint(request: HttpRequest, code: str, payload: TermIn) -> Status[Term]:
     unit = selectors.get_unit_for(request.user, code)
-    post_type = PostType.objects.filter(code=payload.post_type).first()
-    if post_type is None:
-        raise invalid("post_type", "post_type")
-    try:
-        person = get_person_for(request.user, payload.person_id)
-    except Http404:
-        from django.utils.translation import gettext as _
-
-        raise invalid("person_id", _("No person with this number in your units.")) from None
+    post_type = _post_type(payload.post_type)
+    person = person_in_scope(request.user, payload.person_id, "person_id")
     term = services.appoint(
         actor=request.user,
         unit=unit,

@@ -16,7 +16,13 @@ from branchwork.org.models import Unit
 from branchwork.people import households, services
 from branchwork.people.models import Household, Person
 from branchwork.people.search import search
-from branchwork.people.selectors import get_person_for, relations_of, visible_people
+from branchwork.people.selectors import (
+    get_household_for,
+    get_person_for,
+    person_in_scope,
+    relations_of,
+    visible_people,
+)
 
 from .schemas import (
     ConflictOut,
@@ -59,10 +65,7 @@ def get_person(request: HttpRequest, person_id: int) -> Person:
 
 @router.post("/people", response={201: PersonOut})
 def create_person(request: HttpRequest, payload: PersonCreateIn) -> Status[Person]:
-    try:
-        unit = org_selectors.get_unit_for(request.user, payload.unit)
-    except Http404:
-        raise invalid("unit", _("No unit with this code in your scope.")) from None
+    unit = org_selectors.unit_in_scope(request.user, payload.unit, "unit")
     person = services.create_person(actor=request.user, unit=unit, **payload.dict(exclude={"unit"}))
     return Status(201, Person.objects.select_related("unit").get(pk=person.pk))
 
@@ -105,10 +108,7 @@ def list_relations(request: HttpRequest, person_id: int) -> list[dict[str, Any]]
 @router.post("/people/{person_id}/relations", response={201: RelationOut})
 def add_relation(request: HttpRequest, person_id: int, payload: RelationshipIn) -> Any:
     person = get_person_for(request.user, person_id)
-    try:
-        relative = get_person_for(request.user, payload.relative_id)
-    except Http404:
-        raise invalid("relative_id", _("No person with this number in your units.")) from None
+    relative = person_in_scope(request.user, payload.relative_id, "relative_id")
     services.relate(actor=request.user, person=person, relative=relative, kind=payload.kind)
     return Status(
         201,
@@ -142,21 +142,9 @@ def add_membership(request: HttpRequest, person_id: int, payload: MembershipIn) 
     return Status(201, membership)
 
 
-def _household_for(request: HttpRequest, household_id: int) -> Household:
-    household = (
-        scope_for(request.user)
-        .filter(Household.objects.select_related("unit"), "view", path_field="unit__path")
-        .filter(pk=household_id)
-        .first()
-    )
-    if household is None:
-        raise Http404
-    return household
-
-
 @router.get("/households/{household_id}", response=HouseholdOut, tags=["households"])
 def get_household(request: HttpRequest, household_id: int) -> Household:
-    return _household_for(request, household_id)
+    return get_household_for(request.user, household_id)
 
 
 @router.post("/households", response={201: HouseholdOut}, tags=["households"])
@@ -164,10 +152,7 @@ def create_household(request: HttpRequest, payload: HouseholdIn) -> Any:
     person = get_person_for(request.user, payload.person_id)
     unit = None
     if payload.unit:
-        try:
-            unit = org_selectors.get_unit_for(request.user, payload.unit)
-        except Http404:
-            raise invalid("unit", _("No unit with this code in your scope.")) from None
+        unit = org_selectors.unit_in_scope(request.user, payload.unit, "unit")
     household = households.create_household(
         actor=request.user, address=payload.address, postal_code=payload.postal_code, unit=unit
     )
@@ -179,7 +164,7 @@ def create_household(request: HttpRequest, payload: HouseholdIn) -> Any:
 
 @router.post("/households/{household_id}/move", response=HouseholdOut, tags=["households"])
 def move_household(request: HttpRequest, household_id: int, payload: HouseholdMoveIn) -> Any:
-    household = _household_for(request, household_id)
+    household = get_household_for(request.user, household_id)
     return households.move_household(
         actor=request.user,
         household=household,

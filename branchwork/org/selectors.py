@@ -10,9 +10,11 @@ from django.db.models import Count, F, OuterRef, QuerySet
 from django.db.models.functions import Substr
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from branchwork.access.scoping import Scope, scope_for
 from branchwork.core.db import SubqueryCount
+from branchwork.core.errors import invalid
 from branchwork.people.models import Person
 
 from .models import PATH_STEP, Post, Term, TerritoryArea, Unit
@@ -53,6 +55,14 @@ def get_unit_for(user: Any, code: str) -> Unit:
     if not view.full:
         raise Http404
     return view.unit
+
+
+def unit_in_scope(user: Any, code: str, field: str) -> Unit:
+    """A unit named in a form or payload: the user's, or a field error (never a 404 page)."""
+    try:
+        return get_unit_for(user, code.strip())
+    except Http404:
+        raise invalid(field, _("No unit with this code in your scope.")) from None
 
 
 def root_units(user: Any) -> list[Unit]:
@@ -187,6 +197,7 @@ __all__ = [
     "children_with_counts",
     "get_unit",
     "get_unit_for",
+    "unit_in_scope",
     "officers",
     "past_terms",
     "root_units",

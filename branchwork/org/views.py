@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from branchwork.access.scoping import scope_for
 from branchwork.core.errors import PermissionDeniedError, invalid
 from branchwork.core.forms import apply_errors
-from branchwork.people.selectors import get_person_for
+from branchwork.people.selectors import person_in_scope
 
 from . import selectors, services
 from .forms import (
@@ -193,10 +193,7 @@ def post_add(request: HttpRequest, code: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def appoint(request: HttpRequest, code: str) -> HttpResponse:
     def run(unit: Unit, data: dict[str, Any]) -> object:
-        try:
-            person = get_person_for(request.user, data["person"])
-        except Http404:
-            raise invalid("person", _("No person with this number in your units.")) from None
+        person = person_in_scope(request.user, data["person"], "person")
         return services.appoint(
             actor=request.user,
             unit=unit,
@@ -243,10 +240,7 @@ def term_end(request: HttpRequest, code: str, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def move(request: HttpRequest, code: str) -> HttpResponse:
     def run(unit: Unit, data: dict[str, Any]) -> object:
-        try:
-            new_parent = selectors.get_unit_for(request.user, data["parent"].strip())
-        except Http404:
-            raise invalid("parent", _("No unit with this code in your scope.")) from None
+        new_parent = selectors.unit_in_scope(request.user, data["parent"], "parent")
         try:
             return services.move_unit(actor=request.user, unit=unit, new_parent=new_parent)
         except PermissionDeniedError:
@@ -275,19 +269,15 @@ def merge(request: HttpRequest, code: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            target = selectors.get_unit_for(request.user, data["target"].strip())
-        except Http404:
-            form.add_error("target", _("No unit with this code in your scope."))
+            target = selectors.unit_in_scope(request.user, data["target"], "target")
+            services.merge_units(actor=request.user, source=unit, target=target, on=data["on"])
+        except PermissionDeniedError:
+            form.add_error("target", _("You need the administration permission on both units."))
+        except ValidationError as exc:
+            apply_errors(form, exc)
         else:
-            try:
-                services.merge_units(actor=request.user, source=unit, target=target, on=data["on"])
-            except PermissionDeniedError:
-                form.add_error("target", _("You need the administration permission on both units."))
-            except ValidationError as exc:
-                apply_errors(form, exc)
-            else:
-                messages.success(request, _("The units are merged."))
-                return redirect("org:unit", code=target.code)
+            messages.success(request, _("The units are merged."))
+            return redirect("org:unit", code=target.code)
     return render(
         request,
         "org/simple_form.html",

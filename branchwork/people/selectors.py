@@ -6,10 +6,12 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from branchwork.access.scoping import scope_for
+from branchwork.core.errors import invalid
 
-from .models import Person
+from .models import Household, Person
 
 
 def visible_people(user: Any, perm: str = "view") -> QuerySet[Person]:
@@ -22,6 +24,14 @@ def get_person_for(user: Any, pk: int, perm: str = "view") -> Person:
     if person is None:
         raise Http404
     return person
+
+
+def person_in_scope(user: Any, pk: int, field: str) -> Person:
+    """A person named by number in a form or payload: the user's, or a field error."""
+    try:
+        return get_person_for(user, pk)
+    except Http404:
+        raise invalid(field, _("No person with this number in your units.")) from None
 
 
 def relations_of(user: Any, person: Person) -> list[tuple[str, Person]]:
@@ -40,3 +50,16 @@ def relations_of(user: Any, person: Person) -> list[tuple[str, Person]]:
         if scope.has("view", link.person.unit):
             out.append((str(RelationKind(link.kind).label), link.person))
     return out
+
+
+def get_household_for(user: Any, pk: int) -> Household:
+    """A household in the user's scope (404 otherwise)."""
+    household = (
+        scope_for(user)
+        .filter(Household.objects.select_related("unit"), "view", path_field="unit__path")
+        .filter(pk=pk)
+        .first()
+    )
+    if household is None:
+        raise Http404
+    return household

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from branchwork.access.scoping import scope_for
 from branchwork.core.errors import PermissionDeniedError
 from branchwork.core.forms import apply_errors
-from branchwork.org.selectors import get_unit_for, root_units
+from branchwork.org.selectors import get_unit_for, root_units, unit_in_scope
 
 from . import services
 from .forms import (
@@ -31,7 +31,13 @@ from .forms import (
 )
 from .households import current_household
 from .search import search
-from .selectors import get_person_for, relations_of, visible_people
+from .selectors import (
+    get_household_for,
+    get_person_for,
+    person_in_scope,
+    relations_of,
+    visible_people,
+)
 
 PAGE_SIZE = 25
 
@@ -209,12 +215,7 @@ def _person_form(
 @require_http_methods(["GET", "POST"])
 def relationship_add(request: HttpRequest, pk: int) -> HttpResponse:
     def run(person: Any, data: dict[str, Any]) -> object:
-        try:
-            relative = get_person_for(request.user, data["relative"])
-        except Http404:
-            from branchwork.core.errors import invalid
-
-            raise invalid("relative", _("No person with this number in your units.")) from None
+        relative = person_in_scope(request.user, data["relative"], "relative")
         return services.relate(
             actor=request.user, person=person, relative=relative, kind=data["kind"]
         )
@@ -253,25 +254,10 @@ def membership_add(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _household_for(user: Any, pk: int) -> Any:
-    """A household in the user's scope (404 otherwise)."""
-    from .models import Household
-
-    household = (
-        scope_for(user)
-        .filter(Household.objects.select_related("unit"), "view", path_field="unit__path")
-        .filter(pk=pk)
-        .first()
-    )
-    if household is None:
-        raise Http404
-    return household
-
-
 @login_required
 @require_GET
 def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    household = _household_for(request.user, pk)
+    household = get_household_for(request.user, pk)
     members = household.members.select_related("person").order_by("until", "since")
     return render(
         request,
@@ -293,12 +279,7 @@ def household_create(request: HttpRequest, pk: int) -> HttpResponse:
     def run(person: Any, data: dict[str, Any]) -> object:
         unit = None
         if data["unit"]:
-            try:
-                unit = get_unit_for(request.user, data["unit"].strip())
-            except Http404:
-                from branchwork.core.errors import invalid
-
-                raise invalid("unit", _("No unit with this code in your scope.")) from None
+            unit = unit_in_scope(request.user, data["unit"], "unit")
         home = households.create_household(
             actor=request.user, address=data["address"], postal_code=data["postal_code"], unit=unit
         )
@@ -321,7 +302,7 @@ def household_create(request: HttpRequest, pk: int) -> HttpResponse:
 def household_move(request: HttpRequest, pk: int) -> HttpResponse:
     from . import households
 
-    household = _household_for(request.user, pk)
+    household = get_household_for(request.user, pk)
     if not scope_for(request.user).has("edit", household.unit):
         return render(request, "403.html", status=403)
     form = MoveHouseholdForm(request.POST or None)
