@@ -1,9 +1,15 @@
-"""Turn a service's ValidationError into errors on a form's fields."""
+"""Forms at the edge: run a service on a valid POST, or show its errors on the form's fields."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
 from django import forms
+from django.contrib import messages
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.http import HttpRequest
 
 
 def apply_errors(form: forms.BaseForm, exc: ValidationError) -> None:
@@ -17,4 +23,31 @@ def apply_errors(form: forms.BaseForm, exc: ValidationError) -> None:
             form.add_error(None, message)
 
 
-__all__ = ["NON_FIELD_ERRORS", "apply_errors"]
+@dataclass(frozen=True)
+class Done:
+    """A form that was submitted and whose service call succeeded, with what it returned."""
+
+    result: Any
+
+
+def submit(
+    request: HttpRequest,
+    form: forms.BaseForm,
+    run: Callable[[dict[str, Any]], object],
+    *,
+    success: str,
+) -> Done | None:
+    """On a valid POST, call ``run(cleaned_data)``; on success flash ``success`` and return
+    Done, otherwise leave the service's errors on the form and return None."""
+    if request.method != "POST" or not form.is_valid():
+        return None
+    try:
+        result = run(form.cleaned_data)
+    except ValidationError as exc:
+        apply_errors(form, exc)
+        return None
+    messages.success(request, success)
+    return Done(result)
+
+
+__all__ = ["NON_FIELD_ERRORS", "Done", "apply_errors", "submit"]

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from branchwork.access.scoping import scope_for
 from branchwork.core.errors import PermissionDeniedError, invalid
-from branchwork.core.forms import apply_errors
+from branchwork.core.forms import apply_errors, submit
 from branchwork.people.selectors import person_in_scope
 
 from . import selectors, services
@@ -135,14 +135,8 @@ def _unit_form(
     if not scope_for(request.user).has(perm, unit):
         return _forbidden(request)
     form = form_class(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            run(unit, form.cleaned_data)
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, success)
-            return redirect("org:unit", code=unit.code)
+    if submit(request, form, lambda data: run(unit, data), success=success):
+        return redirect("org:unit", code=unit.code)
     return render(request, "org/simple_form.html", {"form": form, "unit": unit, "title": title})
 
 

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from branchwork.access.scoping import scope_for
 from branchwork.core.errors import PermissionDeniedError
-from branchwork.core.forms import apply_errors
+from branchwork.core.forms import apply_errors, submit
 from branchwork.org.selectors import get_unit_for, root_units, unit_in_scope
 
 from . import services
@@ -78,15 +78,16 @@ def person_create(request: HttpRequest) -> HttpResponse:
     if not scope_for(request.user).has("edit", unit):
         return render(request, "403.html", status=403)
     form = PersonForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        values = {k: v for k, v in form.cleaned_data.items() if k != "version"}
-        try:
-            person = services.create_person(actor=request.user, unit=unit, **values)
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, _("The person is recorded."))
-            return redirect("people:detail", pk=person.pk)
+    done = submit(
+        request,
+        form,
+        lambda data: services.create_person(
+            actor=request.user, unit=unit, **{k: v for k, v in data.items() if k != "version"}
+        ),
+        success=_("The person is recorded."),
+    )
+    if done:
+        return redirect("people:detail", pk=done.result.pk)
     return render(request, "people/person_form.html", {"form": form, "unit": unit})
 
 
@@ -198,14 +199,8 @@ def _person_form(
     person = get_person_for(request.user, pk)
     if not scope_for(request.user).has("edit", person.unit):
         return render(request, "403.html", status=403)
-    if request.method == "POST" and form.is_valid():
-        try:
-            run(person, form.cleaned_data)
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, success)
-            return redirect("people:detail", pk=person.pk)
+    if submit(request, form, lambda data: run(person, data), success=success):
+        return redirect("people:detail", pk=person.pk)
     return render(
         request, "people/small_form.html", {"form": form, "person": person, "title": title}
     )
@@ -306,14 +301,13 @@ def household_move(request: HttpRequest, pk: int) -> HttpResponse:
     if not scope_for(request.user).has("edit", household.unit):
         return render(request, "403.html", status=403)
     form = MoveHouseholdForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            households.move_household(actor=request.user, household=household, **form.cleaned_data)
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, _("The move is recorded."))
-            return redirect("people:household", pk=household.pk)
+    if submit(
+        request,
+        form,
+        lambda data: households.move_household(actor=request.user, household=household, **data),
+        success=_("The move is recorded."),
+    ):
+        return redirect("people:household", pk=household.pk)
     return render(request, "people/household_move.html", {"form": form, "household": household})
 
 
