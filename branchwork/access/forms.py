@@ -6,7 +6,7 @@ from django import forms
 from django.contrib.auth import password_validation
 from django.utils.translation import gettext_lazy as _
 
-from branchwork.org.models import Term, Unit
+from branchwork.org.models import Term
 
 from .models import Role
 
@@ -78,7 +78,3 @@ class ApiTokenForm(forms.Form):
     days = forms.IntegerField(
         label=_("Days until it expires"), min_value=1, max_value=366, initial=90
     )
-
-
-def unit_choice_label(unit: Unit) -> str:
-    return f"{unit.code} {unit.name}"

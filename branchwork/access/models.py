@@ -16,14 +16,6 @@ if TYPE_CHECKING:
     pass
 
 PERMISSIONS = ("view", "edit", "sensitive", "cases", "money", "admin")
-PERMISSION_LABELS = {
-    "view": _("view"),
-    "edit": _("edit"),
-    "sensitive": _("sensitive data"),
-    "cases": _("cases"),
-    "money": _("money"),
-    "admin": _("administration"),
-}
 
 
 def hash_token(raw: str) -> str:

@@ -66,7 +66,6 @@ class _Builder:
         self.rng = random.Random(seed)
         self.size = size
         self.today = timezone.localdate()
-        self.seq = 0
 
     def district(self) -> tuple[str, str, str]:
         h = self.rng.choice(DISTRICT_HEADS)

@@ -48,12 +48,6 @@ ALLOWED_PARENTS: dict[str, tuple[str, ...]] = {
     UnitKind.BUSINESS_ASSOCIATION: (UnitKind.FEDERATION, UnitKind.REGION, UnitKind.BRANCH),
     UnitKind.SCHOOL: (UnitKind.FEDERATION, UnitKind.REGION, UnitKind.BRANCH),
 }
-AFFILIATE_KINDS = (
-    UnitKind.WOMENS_UNION,
-    UnitKind.YOUTH_LEAGUE,
-    UnitKind.BUSINESS_ASSOCIATION,
-    UnitKind.SCHOOL,
-)
 
 
 class UnitStatus(models.TextChoices):
