@@ -69,6 +69,9 @@ class Person(models.Model):
     address = models.CharField(_("address"), max_length=300, blank=True)
     deceased_date = models.DateField(_("date of death"), null=True, blank=True)
     notes = models.TextField(_("notes"), blank=True)
+    # Erased at the person's request or by a retention rule: the row stays (counts, relations'
+    # other ends), every personal field is blank.
+    erased_at = models.DateTimeField(_("erased"), null=True, blank=True, editable=False)
     version = models.PositiveIntegerField(default=1, editable=False)  # optimistic locking
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -104,6 +107,8 @@ class Person(models.Model):
             if family or given:
                 sep = "" if script == "hangul" else " "
                 return f"{family}{sep}{given}".strip()
+        if self.erased_at is not None:
+            return str(_("Erased person #%(number)s") % {"number": self.pk})
         return f"#{self.pk}"
 
 
@@ -316,3 +321,93 @@ class Consent(models.Model):
     @property
     def in_force(self) -> bool:
         return self.withdrawn_on is None
+
+
+class PersonMerge(models.Model):
+    """A person merged into another: the old number leads to the one kept."""
+
+    merged_id = models.PositiveIntegerField(unique=True)
+    into = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="merged_from")
+    merged_at = models.DateTimeField(auto_now_add=True)
+    by = models.ForeignKey(
+        "access.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    def __str__(self) -> str:
+        return f"{self.merged_id} → {self.into_id}"
+
+
+class RetentionKind(models.TextChoices):
+    FORMER_MEMBER = "former_member", _("former members, counted from when they left")
+    NON_MEMBER = "non_member", _("residents who were never members, counted from the last change")
+    DECEASED = "deceased", _("deceased people, counted from the date of death")
+
+
+class RetentionRule(models.Model):
+    """How long a kind of record is kept. The purge lists what a rule would erase before it does;
+    erasing keeps the row (and so the counts) and removes the personal data."""
+
+    kind = models.CharField(
+        _("kind of record"), max_length=20, choices=RetentionKind.choices, unique=True
+    )
+    years = models.PositiveSmallIntegerField(_("kept for (years)"))
+    active = models.BooleanField(_("in force"), default=True)
+    note = models.CharField(_("reason"), max_length=300, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("retention rule")
+        verbose_name_plural = _("retention rules")
+        ordering = ["kind"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(years__gte=1), name="retention_years_min"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.years}"
+
+
+class ProvisionKind(models.TextChoices):
+    EXPORT = "export", _("export")
+    REFERRAL = "referral", _("referral")
+    OTHER = "other", _("other")
+
+
+class ProvisionBasis(models.TextChoices):
+    CONSENT = "consent", _("the person's consent")
+    LAW = "law", _("required by law")
+    VITAL = "vital", _("to protect life, body or property")
+    OTHER = "other", _("other")
+
+
+class Provision(models.Model):
+    """A provision of personal data to a third party: who received what, when, on what basis.
+    Kept for every export or referral, as Japan's personal-information law expects."""
+
+    person = models.ForeignKey(
+        Person, verbose_name=_("person"), on_delete=models.CASCADE, related_name="provisions"
+    )
+    unit = models.ForeignKey(
+        "org.Unit", verbose_name=_("unit"), on_delete=models.PROTECT, related_name="+"
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=ProvisionKind.choices)
+    recipient = models.CharField(_("recipient"), max_length=200)
+    purpose = models.CharField(_("purpose"), max_length=300)
+    items = models.JSONField(_("data provided"), default=list)
+    basis = models.CharField(_("basis"), max_length=20, choices=ProvisionBasis.choices)
+    consent = models.ForeignKey(
+        Consent, null=True, blank=True, on_delete=models.SET_NULL, related_name="provisions"
+    )
+    provided_on = models.DateField(_("provided on"))
+    by = models.ForeignKey(
+        "access.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("provision to a third party")
+        verbose_name_plural = _("provisions to third parties")
+        ordering = ["-provided_on", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} → {self.recipient}"
