@@ -1,0 +1,80 @@
+"""Erasing a person: the personal data goes, the row and the counts stay.
+
+What is kept: the row itself (so memberships, household sizes and historical officer terms still
+count), the unit, the sex, the birth *year*, the generation and the year of death, which are
+what the association's statistics use and identify no one on their own. What goes: every name
+form, contact detail, address, note and free text; the sensitive record; the search keys; the
+relationships (they name family ties to other people); the consents (nothing is processed any
+more). Provision records stay, as the law expects, pointing at the erased row. The audit log,
+which never held values, records the erasure.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from branchwork.access import audit
+from branchwork.access.scoping import scope_for
+from branchwork.core.errors import PermissionDeniedError
+
+from .models import (
+    Consent,
+    DatePrecision,
+    Person,
+    PersonSearchKey,
+    PersonSensitive,
+    Relationship,
+)
+from .services import NAME_FIELDS
+
+# Blanked on erasure (every CharField/TextField of the person that is not a choice).
+ERASED_FIELDS = (
+    *NAME_FIELDS,
+    "occupation",
+    "family_business",
+    "phone",
+    "mobile",
+    "email",
+    "postal_code",
+    "address",
+    "notes",
+)
+
+
+@transaction.atomic
+def erase_person(*, actor: Any, person: Person, reason: str = "request") -> Person:
+    """Erase ``person``. ``actor`` needs the admin permission on the person's unit; ``None`` is
+    the system itself (a retention rule run from the command line)."""
+    if actor is not None and not scope_for(actor).has("admin", person.unit):
+        raise PermissionDeniedError("admin")
+    if person.erased_at is not None:
+        return person
+    values: dict[str, Any] = {f: "" for f in ERASED_FIELDS}
+    values["languages"] = []
+    if person.birth_date is not None:
+        values["birth_date"] = dt.date(person.birth_date.year, 1, 1)
+        values["birth_precision"] = DatePrecision.YEAR
+    if person.deceased_date is not None:
+        values["deceased_date"] = dt.date(person.deceased_date.year, 1, 1)
+    values["erased_at"] = timezone.now()
+    Person.objects.filter(pk=person.pk).update(
+        version=F("version") + 1, updated_at=values["erased_at"], **values
+    )
+    PersonSensitive.objects.filter(person=person).delete()
+    PersonSearchKey.objects.filter(person=person).delete()
+    Relationship.objects.filter(Q(person=person) | Q(relative=person)).delete()
+    Consent.objects.filter(person=person).delete()
+    audit.record(
+        actor=actor,
+        action=f"erase_{reason}"[:40],  # erase_request, erase_retention
+        obj=person,
+        unit_id=person.unit_id,
+        fields=sorted(values),
+    )
+    person.refresh_from_db()
+    return person
