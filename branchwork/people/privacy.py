@@ -54,7 +54,7 @@ def erase_person(*, actor: Any, person: Person, reason: str = "request") -> Pers
         raise PermissionDeniedError("admin")
     if person.erased_at is not None:
         return person
-    values: dict[str, Any] = {f: "" for f in ERASED_FIELDS}
+    values: dict[str, Any] = dict.fromkeys(ERASED_FIELDS, "")
     values["languages"] = []
     if person.birth_date is not None:
         values["birth_date"] = dt.date(person.birth_date.year, 1, 1)
