@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PG_PORT ?= 54329
 
-.PHONY: install run test lint typecheck messages test-sqlite test-postgres bench audit clean
+.PHONY: install run test lint typecheck messages test-sqlite test-postgres bench bench-registry audit clean
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -44,6 +44,9 @@ test: lint typecheck test-sqlite test-postgres
 
 bench: install
 	$(BIN)/python bench/run.py
+
+bench-registry: install
+	$(BIN)/python bench/registry.py
 
 audit: install
 	$(BIN)/pip install --quiet pip-audit

@@ -735,6 +735,12 @@ def write_doc(
     if postgres_note:
         lines += [postgres_note, ""]
     text = "\n".join(lines).rstrip() + "\n"
+    if path is not None and path.exists():
+        # Sections written by bench/registry.py (between its marks) are kept as they are.
+        old = path.read_text(encoding="utf-8")
+        mark = "<!-- bench/registry.py "
+        if mark in old:
+            text += "\n" + old[old.index(mark) :].rstrip() + "\n"
     if path is None:
         sys.stdout.write(text)
     else:

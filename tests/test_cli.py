@@ -35,17 +35,19 @@ def test_demo_is_deterministic_for_a_seed() -> None:
     Term.objects.all().delete()
     from branchwork.access.models import Grant
     from branchwork.org.models import Post
-    from branchwork.people.models import Person
+    from branchwork.people.models import Household, Person
 
     Grant.objects.all().delete()
     User.objects.all().delete()
     Post.objects.all().delete()
     TerritoryArea.objects.all().delete()
     Person.objects.all().delete()
+    Household.objects.all().delete()
     for depth in range(5, -1, -1):
         Unit.objects.filter(depth=depth).delete()
     build_demo(size="small", seed=7)
     assert [u[:3] for u in snapshot()] == [u[:3] for u in units]
+    assert Person.objects.count() == first.people
     again = list(
         Term.objects.order_by("id").values_list("start", "end", "person__family_name_hangul")
     )

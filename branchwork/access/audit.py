@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
@@ -81,17 +82,26 @@ def record(
     return event
 
 
-def verify_chain() -> tuple[bool, int | None]:
-    """Walk the chain; return (ok, seq of the first broken event).
+@dataclass(frozen=True)
+class ChainBreak:
+    """The first place where the chain does not hold, and what is wrong there."""
 
-    The head row (kept outside the events table) holds the newest digest, so deleting the
-    newest events is detected too: the walk must end exactly at the head.
+    seq: int
+    reason: str  # "missing" | "altered" | "truncated"
+
+
+def first_break() -> ChainBreak | None:
+    """Walk the chain from the first event; return its first break, or None if it is intact.
+
+    ``missing``: an event (or more) is absent before ``seq``, or its predecessor was replaced;
+    ``altered``: event ``seq`` no longer matches its digest; ``truncated``: the chain ends
+    before the head (kept outside the events table), so the newest events were deleted.
     """
     prev = "0" * 64
     expected_seq = 1
     for e in AuditEvent.objects.order_by("seq").iterator(chunk_size=2000):
         if e.seq != expected_seq or e.prev_digest != prev:
-            return False, expected_seq
+            return ChainBreak(expected_seq, "missing")
         if e.digest != _digest(
             prev,
             e.seq,
@@ -103,11 +113,17 @@ def verify_chain() -> tuple[bool, int | None]:
             e.unit_id_ref,
             list(e.fields),
         ):
-            return False, e.seq
+            return ChainBreak(e.seq, "altered")
         prev = e.digest
         expected_seq += 1
     head = AuditHead.objects.filter(pk=1).first()
     head_seq, head_digest = (head.seq, head.digest) if head else (0, "0" * 64)
     if head_seq != expected_seq - 1 or head_digest != prev:
-        return False, expected_seq
-    return True, None
+        return ChainBreak(expected_seq, "truncated")
+    return None
+
+
+def verify_chain() -> tuple[bool, int | None]:
+    """(ok, seq of the first broken event); see ``first_break``."""
+    broken = first_break()
+    return (True, None) if broken is None else (False, broken.seq)

@@ -10,10 +10,10 @@ from ninja import Router, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from branchwork.access.scoping import scope_for
-from branchwork.core.errors import invalid
+from branchwork.core.errors import PermissionDeniedError, invalid
 from branchwork.org import selectors as org_selectors
 from branchwork.org.models import Unit
-from branchwork.people import households, services
+from branchwork.people import duplicates, households, services
 from branchwork.people.models import Household, Person
 from branchwork.people.search import search
 from branchwork.people.selectors import (
@@ -24,6 +24,7 @@ from branchwork.people.selectors import (
     visible_people,
 )
 
+from .duplicate_schemas import DuplicatesOut, PersonCreateCheckedIn
 from .schemas import (
     ConflictOut,
     ConsentIn,
@@ -33,7 +34,6 @@ from .schemas import (
     HouseholdOut,
     MembershipIn,
     MembershipOut,
-    PersonCreateIn,
     PersonOut,
     PersonPatch,
     RelationOut,
@@ -63,10 +63,23 @@ def get_person(request: HttpRequest, person_id: int) -> Person:
     return get_person_for(request.user, person_id)
 
 
-@router.post("/people", response={201: PersonOut})
-def create_person(request: HttpRequest, payload: PersonCreateIn) -> Status[Person]:
+@router.post("/people", response={201: PersonOut, 409: DuplicatesOut})
+def create_person(request: HttpRequest, payload: PersonCreateCheckedIn) -> Status[Any]:
     unit = org_selectors.unit_in_scope(request.user, payload.unit, "unit")
-    person = services.create_person(actor=request.user, unit=unit, **payload.dict(exclude={"unit"}))
+    values = payload.dict(exclude={"unit", "confirm_new"})
+    if not payload.confirm_new:
+        if not scope_for(request.user).has("edit", unit):
+            raise PermissionDeniedError("edit")
+        found = duplicates.candidates_for_new(visible_people(request.user), values)
+        if found:
+            return Status(
+                409,
+                {
+                    "detail": _("This person may already be recorded."),
+                    "candidates": duplicates.describe(found),
+                },
+            )
+    person = services.create_person(actor=request.user, unit=unit, **values)
     return Status(201, Person.objects.select_related("unit").get(pk=person.pk))
 
 
@@ -194,3 +207,81 @@ def withdraw_consent(request: HttpRequest, person_id: int, consent_id: int) -> A
     if consent is None:
         raise Http404
     return services.withdraw_consent(actor=request.user, consent=consent)
+
+
+# --- Provisions to third parties (the same scoping as the person's page) ---------------------
+
+from branchwork.people import provisions as provision_services  # noqa: E402
+from branchwork.people.models import Provision  # noqa: E402
+
+from .privacy_schemas import ProvisionIn, ProvisionOut  # noqa: E402
+
+
+def _provision_out(request: HttpRequest, provision: Provision) -> dict[str, Any]:
+    """The providing unit is named only if the user sees it (the person may have moved)."""
+    unit = provision.unit
+    return {
+        "id": provision.pk,
+        "person_id": provision.person_id,
+        "unit": unit.code if scope_for(request.user).has("view", unit) else None,
+        "kind": provision.kind,
+        "recipient": provision.recipient,
+        "purpose": provision.purpose,
+        "items": list(provision.items),
+        "basis": provision.basis,
+        "consent_id": provision.consent_id,
+        "provided_on": provision.provided_on,
+    }
+
+
+@router.get("/people/{person_id}/provisions", response=list[ProvisionOut], tags=["provisions"])
+def list_provisions(request: HttpRequest, person_id: int) -> list[dict[str, Any]]:
+    person = get_person_for(request.user, person_id)
+    return [_provision_out(request, p) for p in provision_services.provisions_of(person)]
+
+
+@router.post("/people/{person_id}/provisions", response={201: ProvisionOut}, tags=["provisions"])
+def add_provision(request: HttpRequest, person_id: int, payload: ProvisionIn) -> Any:
+    person = get_person_for(request.user, person_id)
+    consent = None
+    if payload.consent_id is not None:
+        consent = person.consents.filter(pk=payload.consent_id).first()
+        if consent is None:
+            raise invalid("consent_id", _("This person has no consent with this number."))
+    provision = provision_services.record_provision(
+        actor=request.user,
+        person=person,
+        kind=payload.kind,
+        recipient=payload.recipient,
+        purpose=payload.purpose,
+        items=payload.items,
+        basis=payload.basis,
+        consent=consent,
+        provided_on=payload.provided_on,
+    )
+    return Status(201, _provision_out(request, provision))
+
+
+# --- Data-subject rights: everything held, erasure (admin permission on the person's unit) ---
+
+from branchwork.people import privacy as privacy_services  # noqa: E402
+from branchwork.people.subject import export_person  # noqa: E402
+
+from .schemas import EraseIn  # noqa: E402
+
+
+@router.get("/people/{person_id}/export", response=dict[str, Any], tags=["data subjects"])
+def export_person_data(request: HttpRequest, person_id: int) -> dict[str, Any]:
+    """Everything held about the person, as the page /people/{id}/data/ shows it. Audited."""
+    return export_person(actor=request.user, person=get_person_for(request.user, person_id))
+
+
+@router.post("/people/{person_id}/erase", response=PersonOut, tags=["data subjects"])
+def erase_person(request: HttpRequest, person_id: int, payload: EraseIn) -> Person:
+    """Erase the person's personal data (the row and the counts stay). Asking again for an
+    already erased person changes nothing."""
+    person = get_person_for(request.user, person_id)
+    if payload.confirm_person_id != person.pk:
+        raise invalid("confirm_person_id", _("Repeat the person's number to confirm the erasure."))
+    privacy_services.erase_person(actor=request.user, person=person, reason="request")
+    return Person.objects.select_related("unit").get(pk=person.pk)

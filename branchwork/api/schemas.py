@@ -250,6 +250,7 @@ class PersonOut(Schema):
     deceased_date: dt.date | None
     notes: str
     version: int
+    erased_at: dt.datetime | None = None  # set once the personal data was erased
 
     @staticmethod
     def resolve_unit(obj: Any) -> str:
@@ -417,3 +418,9 @@ class ConsentIn(Schema):
     partner: str = Field("", max_length=200)
     given_on: dt.date
     source: str = Field(max_length=200)
+
+
+class EraseIn(Schema):
+    """Erasure cannot be undone: the client repeats the person's number to confirm it."""
+
+    confirm_person_id: int

@@ -10,7 +10,8 @@ column's value, and keep writing the audit entry for the operation as a whole.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models, transaction
@@ -93,21 +94,33 @@ def _prepared(
     return (convert(row) for row in rows)
 
 
+def db_value(model: type[models.Model], name: str, value: Any) -> Any:
+    """A value in the form the database stores for ``model.name`` (for ``prepared`` rows)."""
+    field = model._meta.get_field(name)
+    assert isinstance(field, models.Field), name
+    return field.get_db_prep_save(value, connections[DEFAULT_DB_ALIAS])
+
+
 def bulk_insert(
     model: type[models.Model],
     fields: Sequence[str],
     rows: Iterable[Sequence[Any]],
     *,
     batch_size: int = 20_000,
+    prepared: bool = False,
 ) -> int:
     """Insert rows (tuples in ``fields`` order) in one transaction; return how many.
+
+    With ``prepared``, dates, times and JSON values are already in the database's own form
+    (see :func:`db_value`) and are passed through unconverted.
 
     ``rows`` may be a generator, but it must not query the database while it is consumed: on
     PostgreSQL the COPY holds the connection, and a query from inside it would wait forever.
     """
     table = model._meta.db_table
     columns = column_names(model, fields)
-    rows = _prepared(model, fields, rows)
+    if not prepared:
+        rows = _prepared(model, fields, rows)
     quoted = ", ".join(f'"{c}"' for c in columns)
     written = 0
     with transaction.atomic(), connection.cursor() as cur:
@@ -159,3 +172,41 @@ def insert_objects(model: type[M], objs: Sequence[M]) -> list[M]:
         model, [f.name for f in fields], ([getattr(obj, a) for a in attnames] for obj in objs)
     )
     return list(objs)
+
+
+@contextmanager
+def deferred_indexes(
+    model: type[models.Model], extra: Sequence[tuple[str, str]] = ()
+) -> Iterator[None]:
+    """Drop a table's ``Meta.indexes`` for a large load, and build them again after it (a sorted
+    build is several times faster than keeping them up to date row by row).
+
+    ``extra`` adds raw ``(drop_sql, create_sql)`` pairs for indexes made outside ``Meta``. Use
+    inside a transaction: if the load fails, rolling it back restores the indexes too (DDL is
+    transactional on SQLite and PostgreSQL). On SQLite the page cache is raised meanwhile.
+    """
+    if not connection.in_atomic_block:
+        raise RuntimeError("deferred_indexes() needs a transaction to roll back to on failure")
+    # Index statements only, so the editor is used without its context (on SQLite that context
+    # refuses to open inside a transaction, for the table rebuilds this never asks for).
+    editor = connection.schema_editor(atomic=False)
+    editor.deferred_sql = []  # normally set on entering the context
+    indexes = list(model._meta.indexes)
+    for index in indexes:
+        editor.execute(index.remove_sql(model, editor))
+    for drop, _create in extra:
+        editor.execute(drop)
+    cache_size = None
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cur:
+            cache_size = cur.execute("PRAGMA cache_size").fetchone()[0]
+            cur.execute("PRAGMA cache_size = -262144")  # 256 MiB for the rebuild's sort
+    # No try/finally: on an error the caller's transaction rolls the drops back with the load.
+    yield
+    for index in indexes:
+        editor.execute(index.create_sql(model, editor))
+    for _drop, create in extra:
+        editor.execute(create)
+    if cache_size is not None:
+        with connection.cursor() as cur:
+            cur.execute(f"PRAGMA cache_size = {int(cache_size)}")

@@ -10,13 +10,15 @@ import datetime as dt
 import random
 from dataclasses import dataclass, field
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from branchwork.access.models import Grant, Role, User
 from branchwork.core.bulk import bulk_insert, insert_objects, reserve_ids
+from branchwork.people.demo_privacy import add_privacy_demo
+from branchwork.people.demo_registry import add_residents, load_postal, plan_territories
 from branchwork.people.models import Person
-from branchwork.people.search import index_unindexed
+from branchwork.people.search import index_unindexed, keys_loading
 
 from .demo_data import (
     DISTRICT_HEADS,
@@ -39,11 +41,12 @@ class Size:
     branches: int | None  # per region; None: by the prefecture's weight
     groups: int  # per branch
     schools: int
+    households: int
 
 
 SIZES = {
-    "small": Size(regions=3, branches=3, groups=3, schools=3),
-    "japan": Size(regions=47, branches=None, groups=10, schools=60),
+    "small": Size(regions=3, branches=3, groups=3, schools=3, households=240),
+    "japan": Size(regions=47, branches=None, groups=10, schools=60, households=200_000),
 }
 
 
@@ -104,10 +107,23 @@ def _bulk_units(units: list[Unit], parents: dict[int, Unit]) -> list[Unit]:
     return insert_objects(Unit, units)
 
 
-@transaction.atomic
 def build_demo(*, size: str = "small", seed: int = 1) -> DemoResult:
+    """Generate the demo federation in one transaction.
+
+    Like ``loaddata``, the load runs with SQLite's per-row foreign-key checks off (outside any
+    transaction already open, where SQLite allows it) and checks every foreign key of the
+    written tables once at the end, which fails the load if one is broken."""
     if size not in SIZES:
         raise ValueError(size)
+    if connection.in_atomic_block:
+        return _build_demo(size, seed)
+    with connection.constraint_checks_disabled(), transaction.atomic():
+        result = _build_demo(size, seed)
+        connection.check_constraints()
+    return result
+
+
+def _build_demo(size: str, seed: int) -> DemoResult:
     ensure_reference_data()
     result = DemoResult()
     existing = Unit.objects.filter(code=FEDERATION_CODE).first()
@@ -231,25 +247,23 @@ def build_demo(*, size: str = "small", seed: int = 1) -> DemoResult:
             groups.append(u)
     groups = _bulk_units(groups, parents)
 
-    # Territories: three postal-code prefixes and a municipality code per branch (fictional map).
-    areas = []
-    for i, br in enumerate(branches):
-        for k in range(3):
-            areas.append(
-                TerritoryArea(
-                    unit=br,
-                    kind=TerritoryKind.POSTAL_PREFIX,
-                    value=f"{(i * 3 + k) % 1000:03d}" if i * 3 + k < 1000 else f"{i * 3 + k:04d}",
-                )
-            )
-        areas.append(
+    # Territories from real postal codes; a municipality code per branch (fictional map).
+    postal = load_postal()
+    groups_of: dict[int, list[Unit]] = {}
+    for g in groups:
+        groups_of.setdefault(g.parent_id or 0, []).append(g)
+    areas = plan_territories(postal, branches, groups_of)
+    TerritoryArea.objects.bulk_create(
+        [
             TerritoryArea(
                 unit=br,
                 kind=TerritoryKind.MUNICIPALITY,
                 value=f"{br.code[1:3]}{100 + int(br.code[3:5]):03d}",
             )
-        )
-    TerritoryArea.objects.bulk_create(areas, batch_size=1000)
+            for br in branches
+        ],
+        batch_size=1000,
+    )
 
     # Posts and officers.
     ptypes = {p.code: p for p in PostType.objects.all()}
@@ -305,6 +319,29 @@ def build_demo(*, size: str = "small", seed: int = 1) -> DemoResult:
 
     _demo_users(b, fed, regions, branches, groups, result)
     index_unindexed()
+
+    # Residents in households over the territories, with memberships of the federation and of
+    # their region's women's union and youth league.
+    region_of = {br.pk: br.parent_id for br in branches}
+    region_of |= {g.pk: region_of[g.parent_id or 0] for g in groups}
+    by_kind_region = {(a.kind, a.parent_id): a for a in affiliates}
+    with keys_loading():
+        add_residents(
+            areas=areas,
+            households=spec.households,
+            rng=b.rng,
+            today=b.today,
+            bodies={
+                "federation": fed,
+                "womens_union": lambda u: by_kind_region.get(
+                    (UnitKind.WOMENS_UNION, region_of.get(u.pk))
+                ),
+                "youth_league": lambda u: by_kind_region.get(
+                    (UnitKind.YOUTH_LEAGUE, region_of.get(u.pk))
+                ),
+            },
+        )
+    add_privacy_demo(b.today, b.rng)
     result.units = Unit.objects.count()
     result.people = Person.objects.count()
     result.terms = Term.objects.count()

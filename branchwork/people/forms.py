@@ -116,3 +116,45 @@ class ConsentForm(forms.Form):
     partner = forms.CharField(label=_("partner organisation"), max_length=200, required=False)
     given_on = forms.DateField(label=_("given on"), widget=DateInput)
     source = forms.CharField(label=_("where it was given"), max_length=200)
+
+
+class EraseForm(forms.Form):
+    """Erasure is confirmed by typing the person's number, so a slip of the finger cannot."""
+
+    number = forms.IntegerField(label=_("Type the person's number to confirm"), min_value=1)
+
+    def __init__(self, *args: Any, person: Person, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.person = person
+
+    def clean_number(self) -> int:
+        number: int = self.cleaned_data["number"]
+        if number != self.person.pk:
+            raise forms.ValidationError(
+                _("Type this person's number, %(number)s, to confirm."),
+                code="mismatch",
+                params={"number": self.person.pk},
+            )
+        return number
+
+
+class MergeForm(forms.Form):
+    """The merge page: for each field whose values differ, which record's value to keep."""
+
+    keep_version = forms.IntegerField(widget=forms.HiddenInput)
+    merge_version = forms.IntegerField(widget=forms.HiddenInput)
+    confirm = forms.BooleanField(
+        label=_("I have compared the two records: they are one person. A merge cannot be undone.")
+    )
+
+    def __init__(self, *args: Any, differing: list[tuple[str, str, str, str]], **kwargs: Any):
+        """``differing``: (field, label, the kept record's value, the other record's value)."""
+        super().__init__(*args, **kwargs)
+        self.choice_names = []
+        for name, label, mine, theirs in differing:
+            self.fields[name] = forms.ChoiceField(
+                label=label,
+                choices=[("keep", mine), ("merge", theirs)],
+                widget=forms.RadioSelect,
+            )
+            self.choice_names.append(name)

@@ -21,7 +21,7 @@ from branchwork.org.models import Unit
 from branchwork.org.services import unit_for_postal_code
 
 from .models import Household, HouseholdMember, HouseholdMove, HouseholdRelation, Person
-from .services import clean_postal_code
+from .services import clean_postal_code, refuse_if_erased
 
 
 def _place(actor: Any, postal_code: str, unit: Unit | None) -> tuple[Unit, bool]:
@@ -71,6 +71,7 @@ def add_member(
     scope = scope_for(actor)
     if not (scope.has("edit", household.unit) and scope.has("edit", person.unit)):
         raise PermissionDeniedError("edit")
+    refuse_if_erased(person)
     if relation not in HouseholdRelation.values:
         raise invalid("relation", _("Unknown relation to the household."))
     day = since or timezone.localdate()

@@ -132,15 +132,26 @@ class PersonSensitive(models.Model):
 
 
 class PersonSearchKey(models.Model):
-    """The CJK-aware search index: whole normalised name tokens ("t:金") and character bigrams
-    ("b:민수") of every name form, plus phone and e-mail keys. A plain indexed table, so it
+    """The CJK-aware search index: character bigrams ("b:민수") of every normalised name form
+    (a form of one or two characters is its own key: "b:金"), plus phone and e-mail keys. A plain indexed table, so it
     works the same on SQLite and PostgreSQL and finds two-character names."""
 
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="search_keys")
+    # A derived index, keyed by (person, key): rows are written person by person, so the primary
+    # key grows at its end during bulk loads; the (key, person) lookup index is declared in Meta,
+    # by name, so loads drop it and build it once. No database-level foreign key: rows go with
+    # their person through the ORM's cascade, and a load does not pay a check per key.
+    pk = models.CompositePrimaryKey("person", "key")
+    person = models.ForeignKey(
+        Person,
+        on_delete=models.CASCADE,
+        related_name="search_keys",
+        db_index=False,
+        db_constraint=False,
+    )
     key = models.CharField(max_length=80)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["key", "person"], name="search_key_once")]
+        indexes = [models.Index(fields=["key", "person"], name="search_key_lookup")]
 
     def __str__(self) -> str:
         return self.key

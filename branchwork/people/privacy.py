@@ -52,17 +52,21 @@ def erase_person(*, actor: Any, person: Person, reason: str = "request") -> Pers
     the system itself (a retention rule run from the command line)."""
     if actor is not None and not scope_for(actor).has("admin", person.unit):
         raise PermissionDeniedError("admin")
-    if person.erased_at is not None:
+    # Read the stored row, locked: the object in hand may be stale (an edit saved since, or a
+    # second erasure running at the same time), and what is kept is computed from it.
+    current = Person.objects.select_for_update().get(pk=person.pk)
+    if current.erased_at is not None:
+        person.refresh_from_db()
         return person
     values: dict[str, Any] = dict.fromkeys(ERASED_FIELDS, "")
     values["languages"] = []
-    if person.birth_date is not None:
-        values["birth_date"] = dt.date(person.birth_date.year, 1, 1)
+    if current.birth_date is not None:
+        values["birth_date"] = dt.date(current.birth_date.year, 1, 1)
         values["birth_precision"] = DatePrecision.YEAR
-    if person.deceased_date is not None:
-        values["deceased_date"] = dt.date(person.deceased_date.year, 1, 1)
+    if current.deceased_date is not None:
+        values["deceased_date"] = dt.date(current.deceased_date.year, 1, 1)
     values["erased_at"] = timezone.now()
-    Person.objects.filter(pk=person.pk).update(
+    Person.objects.filter(pk=person.pk, erased_at__isnull=True).update(
         version=F("version") + 1, updated_at=values["erased_at"], **values
     )
     PersonSensitive.objects.filter(person=person).delete()

@@ -1,18 +1,24 @@
 """The registry's CJK-aware search: keys written per person, and scoped queries over them.
 
-Keys (see ``branchwork.core.text``): ``t:<token>`` for each whole normalised name form (and the
-hangul surname that a romanised surname stands for), ``b:<bigram>`` for each character bigram
-of each form, ``p:<digits>`` for phone numbers and ``e:<address>`` for e-mail. A query term
-matches a person when, for one of its alternative keys, the person has every bigram of it (a
-substring match that works for two-character names), or the whole token for one character.
+Keys (see ``branchwork.core.text``): ``b:<bigram>`` for each character bigram of each
+normalised name form (and of the hangul surname a romanised surname stands for; a form of one
+or two characters is its own key), ``p:<digits>`` for phone numbers and ``e:<address>`` for
+e-mail. A query term matches a person when, for one of its alternative keys, the person has
+every bigram of it (a substring match that works for two-character names), or, for one
+character, a key starting with it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from functools import lru_cache
+from typing import Any
 
+from django.db import connection
 from django.db.models import Count, Q, QuerySet
 
+from branchwork.core.bulk import deferred_indexes
 from branchwork.core.text import bigrams, name_keys, normalise, query_keys
 
 from .models import Person, PersonSearchKey
@@ -37,27 +43,46 @@ NAME_PARTS = (
 )
 
 
-def keys_for(person: Person) -> set[str]:
+@lru_cache(maxsize=200_000)
+def _form_keys(text: str, latin: bool = False) -> frozenset[str]:
+    """The bigram keys of one name form. Forms repeat a lot (a few hundred family names cover
+    most people, given names are drawn from a few thousand), so each is computed once."""
+    tokens = name_keys(latin=text) if latin else name_keys(hangul=text)
+    return frozenset(f"b:{bg}" for token in tokens for bg in bigrams(token))
+
+
+_norm = lru_cache(maxsize=200_000)(normalise)
+
+
+def _boundary(family: str, given: str) -> str | None:
+    """The key that the whole name written without a space ("김민수", "kimminsu") adds to its
+    parts' bigrams: the bigram across the join (or the whole name, if it has two characters)."""
+    f, g = _norm(family), _norm(given)
+    if not f or not g:
+        return None
+    return f"b:{f[-1]}{g[0]}"
+
+
+def keys_for(person: Any) -> set[str]:
+    """The search keys of a person (any object with the person's name and contact fields).
+
+    A one- or two-character name form is its own key ("b:李", "b:민수"), so single characters
+    and two-character names are found without a separate whole-token key.
+    """
+    family = [getattr(person, f) for f in NAME_PARTS[0]]
+    given = [getattr(person, f) for f in NAME_PARTS[1]]
     out: set[str] = set()
-    for part in NAME_PARTS:
-        hangul, kanji, kana, everyday, everyday_kana, latin = (getattr(person, f) for f in part)
-        tokens = name_keys(
-            hangul=hangul,
-            kanji=kanji,
-            kana=kana,
-            everyday=everyday,
-            everyday_kana=everyday_kana,
-            latin=latin,
-        )
-        for token in tokens:
-            out.add(f"t:{token}")
-            out.update(f"b:{bg}" for bg in bigrams(token))
-    # Whole names without the space between family and given name ("김민수", "kimminsu").
-    for family_field, given_field in zip(*NAME_PARTS, strict=True):
-        whole = normalise(getattr(person, family_field) + getattr(person, given_field))
-        if whole:
-            out.add(f"t:{whole}")
-            out.update(f"b:{bg}" for bg in bigrams(whole))
+    for forms in (family, given):
+        for form in forms[:-1]:
+            if form:
+                out |= _form_keys(form)
+        if forms[-1]:
+            out |= _form_keys(forms[-1], latin=True)
+    for f, g in zip(family, given, strict=True):
+        if f and g:
+            key = _boundary(f, g)
+            if key is not None:
+                out.add(key)
     for number in (person.phone, person.mobile):
         digits = "".join(ch for ch in number if ch.isdigit())
         if digits:
@@ -98,13 +123,40 @@ def index_unindexed(batch: int = 2000) -> int:
     return written
 
 
+# Made by migration 0007 on PostgreSQL only; dropped and rebuilt around bulk loads.
+PATTERN_INDEX = "people_personsearchkey_key_pattern"
+
+
+@contextmanager
+def keys_loading() -> Iterator[None]:
+    """Around a load of many search keys: their indexes are rebuilt once at the end."""
+    extra: list[tuple[str, str]] = []
+    if connection.vendor == "postgresql":
+        extra.append(
+            (
+                f"DROP INDEX IF EXISTS {PATTERN_INDEX}",
+                f"CREATE INDEX {PATTERN_INDEX} ON people_personsearchkey (key varchar_pattern_ops)",
+            )
+        )
+    with deferred_indexes(PersonSearchKey, extra):
+        yield
+
+
+def _prefix(prefix: str) -> Q:
+    """Keys starting with ``prefix``, in a form the key index serves on both databases: a
+    range on SQLite (whose LIKE ignores case and so skips the index), LIKE on PostgreSQL (served
+    by the ``varchar_pattern_ops`` index whatever the database's collation)."""
+    if connection.vendor == "postgresql":
+        return Q(key__startswith=prefix)
+    return Q(key__gte=prefix, key__lt=prefix[:-1] + chr(ord(prefix[-1]) + 1))
+
+
 def _alternative_q(alternative: str) -> Q:
     grams = bigrams(alternative)
     if len(alternative) == 1:
-        ids = PersonSearchKey.objects.filter(
-            Q(key=f"t:{alternative}") | Q(key__startswith=f"b:{alternative}")
-        ).values("person_id")
-        return Q(pk__in=ids)
+        return Q(
+            pk__in=PersonSearchKey.objects.filter(_prefix(f"b:{alternative}")).values("person_id")
+        )
     ids = (
         PersonSearchKey.objects.filter(key__in=[f"b:{g}" for g in grams])
         .values("person_id")
@@ -121,7 +173,9 @@ def contact_q(term: str) -> Q | None:
     if len(digits) >= 6 and len(digits) >= len(normalise(term)) - 2:
         return Q(
             pk__in=PersonSearchKey.objects.filter(
-                key__startswith="p:", key__endswith=digits[-8:]
+                Q(key=f"p:{digits[-8:]}")
+                if len(digits) >= 8
+                else _prefix("p:") & Q(key__endswith=digits)
             ).values("person_id")
         )
     if "@" in term:

@@ -145,6 +145,16 @@ def _require(actor: Any, perm: str, unit: Unit) -> None:
         raise PermissionDeniedError(perm)
 
 
+def refuse_if_erased(person: Person, field: str = "__all__") -> None:
+    """An erased person's record only keeps the counts right: nothing is written to it again."""
+    if person.erased_at is not None:
+        raise invalid(
+            field,
+            _("This person's data was erased; the record can no longer be changed."),
+            code="erased",
+        )
+
+
 @transaction.atomic
 def create_person(*, actor: Any, unit: Unit, **values: Any) -> Person:
     _require(actor, "edit", unit)
@@ -180,6 +190,7 @@ class EditConflict(Exception):
 def update_person(*, actor: Any, person: Person, version: int, **values: Any) -> Person:
     """Save changes made on ``version``; if the stored version moved on, raise EditConflict."""
     _require(actor, "edit", person.unit)
+    refuse_if_erased(person)
     unknown = set(values) - set(PERSON_FIELDS)
     if unknown:
         raise TypeError(f"unknown person fields: {sorted(unknown)}")
@@ -187,11 +198,12 @@ def update_person(*, actor: Any, person: Person, version: int, **values: Any) ->
     clean = _clean(merged)
     changed = [f for f in values if getattr(person, f) != clean[f]]
     # Compare-and-set on the version: two officers saving at once cannot both win.
-    updated = Person.objects.filter(pk=person.pk, version=version).update(
+    updated = Person.objects.filter(pk=person.pk, version=version, erased_at__isnull=True).update(
         version=F("version") + 1, updated_at=timezone.now(), **{f: clean[f] for f in changed}
     )
     if not updated:
         current = Person.objects.select_related("unit").get(pk=person.pk)
+        refuse_if_erased(current)  # erased meanwhile: not a conflict to resolve
         raise EditConflict(current=current, changed_fields=changed)
     person.refresh_from_db()
     if changed:
@@ -219,6 +231,7 @@ def read_sensitive(*, actor: Any, person: Person) -> PersonSensitive | None:
 @transaction.atomic
 def update_sensitive(*, actor: Any, person: Person, **values: str) -> PersonSensitive:
     _require(actor, "sensitive", person.unit)
+    refuse_if_erased(person)
     unknown = set(values) - set(SENSITIVE_FIELDS)
     if unknown:
         raise TypeError(f"unknown sensitive fields: {sorted(unknown)}")
@@ -246,6 +259,8 @@ def relate(*, actor: Any, person: Person, relative: Person, kind: str) -> Relati
         raise invalid("relative", _("No person with this number in your units."))
     if person.pk == relative.pk:
         raise invalid("relative", _("A person cannot be their own relative."))
+    refuse_if_erased(person)
+    refuse_if_erased(relative, "relative")
     if kind not in RelationKind.values:
         raise invalid("kind", _("Unknown kind of relationship."))
     if (
@@ -282,6 +297,7 @@ def add_membership(
     left: dt.date | None = None,
 ) -> Membership:
     _require(actor, "edit", person.unit)
+    refuse_if_erased(person)
     if body.kind not in MEMBERSHIP_BODY_KINDS:
         raise invalid("body", _("Membership is of the association or an affiliated body."))
     if status not in MembershipStatus.values:
@@ -308,6 +324,7 @@ def give_consent(
     *, actor: Any, person: Person, kind: str, given_on: dt.date, source: str, partner: str = ""
 ) -> Consent:
     _require(actor, "edit", person.unit)
+    refuse_if_erased(person)
     if kind not in ConsentKind.values:
         raise invalid("kind", _("Unknown kind of consent."))
     if kind == ConsentKind.SHARE and not partner.strip():

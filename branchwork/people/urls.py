@@ -22,3 +22,23 @@ urlpatterns = [
     path("households/<int:pk>/", views.household_detail, name="household"),
     path("households/<int:pk>/move/", views.household_move, name="household-move"),
 ]
+
+# Retention and provisions to third parties (their own modules).
+from .privacy_urls import urlpatterns as privacy_urlpatterns  # noqa: E402
+
+urlpatterns += privacy_urlpatterns
+
+# Data-subject rights: everything held (page and download), erasure, history.
+from . import subject_views  # noqa: E402
+
+urlpatterns += [
+    path("people/<int:pk>/data/", subject_views.person_data, name="data"),
+    path("people/<int:pk>/data.json", subject_views.person_data_json, name="data-json"),
+    path("people/<int:pk>/erase/", subject_views.person_erase, name="erase"),
+    path("people/<int:pk>/history/", subject_views.person_history, name="history"),
+]
+
+# Duplicates: compare two records of one person side by side and merge them.
+from . import merge_views  # noqa: E402
+
+urlpatterns += [path("people/<int:pk>/merge/", merge_views.person_merge, name="merge")]

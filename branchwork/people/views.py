@@ -18,7 +18,7 @@ from branchwork.core.errors import PermissionDeniedError
 from branchwork.core.forms import apply_errors, submit
 from branchwork.org.selectors import get_unit_for, root_units, unit_in_scope
 
-from . import services
+from . import duplicates, services
 from .forms import (
     ConsentForm,
     HouseholdForm,
@@ -30,6 +30,7 @@ from .forms import (
     SensitiveForm,
 )
 from .households import current_household
+from .merge import merged_into
 from .search import search
 from .selectors import (
     get_household_for,
@@ -47,7 +48,7 @@ PAGE_SIZE = 25
 def person_list(request: HttpRequest) -> HttpResponse:
     form = SearchForm(request.GET)
     query = form.data.get("q", "").strip()[:100]
-    people = visible_people(request.user)
+    people = visible_people(request.user).filter(erased_at__isnull=True)  # erased: not listed
     unit = None
     if request.GET.get("unit"):
         unit = get_unit_for(request.user, request.GET["unit"])
@@ -78,25 +79,38 @@ def person_create(request: HttpRequest) -> HttpResponse:
     if not scope_for(request.user).has("edit", unit):
         return render(request, "403.html", status=403)
     form = PersonForm(request.POST or None)
-    done = submit(
-        request,
-        form,
-        lambda data: services.create_person(
-            actor=request.user, unit=unit, **{k: v for k, v in data.items() if k != "version"}
-        ),
-        success=_("The person is recorded."),
-    )
+    found: list[Any] = []  # possible duplicates, shown until "a different person" is ticked
+
+    def run(data: dict[str, Any]) -> object:
+        values = {k: v for k, v in data.items() if k != "version"}
+        if not request.POST.get("confirm_new"):
+            found[:] = duplicates.candidates_for_new(visible_people(request.user), values)
+            if found:
+                raise ValidationError(_("This person may already be recorded: see above."))
+        return services.create_person(actor=request.user, unit=unit, **values)
+
+    done = submit(request, form, run, success=_("The person is recorded."))
     if done:
         return redirect("people:detail", pk=done.result.pk)
-    return render(request, "people/person_form.html", {"form": form, "unit": unit})
+    return render(
+        request, "people/person_form.html", {"form": form, "unit": unit, "duplicates": found}
+    )
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    person = get_person_for(request.user, pk)
+    try:
+        person = get_person_for(request.user, pk)
+    except Http404:  # a merged number leads to the person it was merged into
+        kept = merged_into(request.user, pk)
+        if kept is None:
+            raise
+        return redirect("people:detail", pk=kept.pk)
     scope = scope_for(request.user)
     perms = scope.permissions_on(person.unit)
+    if person.erased_at is not None:  # nothing left to edit or to show on request
+        perms = perms - {"edit", "sensitive"}
     sensitive = None
     shown = False
     if request.method == "POST" and request.POST.get("action") == "show-sensitive":
@@ -129,6 +143,11 @@ def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
     person = get_person_for(request.user, pk)
     if not scope_for(request.user).has("edit", person.unit):
         return render(request, "403.html", status=403)
+    if person.erased_at is not None:
+        messages.error(
+            request, _("This person's data was erased; the record can no longer be changed.")
+        )
+        return redirect("people:detail", pk=person.pk)
     form = PersonForm(
         request.POST or None,
         instance=person if request.method == "GET" else None,

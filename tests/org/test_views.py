@@ -175,17 +175,6 @@ def test_audit_log_is_append_only(federation: Federation) -> None:
         AuditEvent.objects.update(action="x")
 
 
-def test_tampering_breaks_the_chain(federation: Federation) -> None:
-    from branchwork.access.audit import verify_chain
-
-    first = AuditEvent.objects.order_by("seq").first()
-    assert first is not None
-    with connection.cursor() as cur:
-        cur.execute("UPDATE access_auditevent SET action = 'forged' WHERE seq = %s", [first.seq])
-    ok, broken = verify_chain()
-    assert not ok and broken == first.seq
-
-
 def test_my_work_lists_terms_ending_and_vacancies(federation: Federation) -> None:
     page = signed_in(federation.officer_a).get("/").content.decode()
     assert reverse("org:unit", args=["A"]) in page
@@ -227,17 +216,3 @@ def test_move_form_refuses_a_cycle_and_moves_otherwise(federation: Federation) -
     assert "No unit with this code" in refused.content.decode()
     assert signed_in(federation.officer_a).get(reverse("org:move", args=["A"])).status_code == 403
     assert signed_in(federation.officer_b).get(reverse("org:move", args=["A"])).status_code == 404
-
-
-def test_deleting_a_middle_or_the_newest_audit_events_is_detected(federation: Federation) -> None:
-    from branchwork.access.audit import verify_chain
-
-    assert verify_chain() == (True, None)
-    seqs = list(AuditEvent.objects.order_by("seq").values_list("seq", flat=True))
-    assert len(seqs) >= 3
-    with connection.cursor() as cur:
-        cur.execute("DELETE FROM access_auditevent WHERE seq = %s", [seqs[-1]])
-    assert verify_chain() == (False, seqs[-1])
-    with connection.cursor() as cur:
-        cur.execute("DELETE FROM access_auditevent WHERE seq = %s", [seqs[1]])
-    assert verify_chain() == (False, seqs[1])

@@ -1,0 +1,359 @@
+"""Registry benchmark at national scale: ``make bench-registry``.
+
+On one database (a new SQLite file in a temporary directory by default; ``--database-url`` or
+``BENCH_DATABASE_URL`` for PostgreSQL) this
+
+1. generates the ``japan`` demo (~500,000 people in ~200,000 households) and times it, unless
+   the database already holds a federation (``--reuse``);
+2. runs ``--queries`` mixed search-box queries (hangul, kanji, kana in katakana and half width,
+   romanised names with other spellings of the surname, two-character names, partial names,
+   everyday Japanese names), each the way the people list runs it: scoped to ``central-admin``
+   (the whole federation, the largest result sets), searched, ordered, counted for the pager
+   and the first page of 25 fetched; beside each, the baseline: the bare indexed SQL probe of
+   one of the query's keys;
+3. requests ``--pages`` person pages as ``central-admin`` with ``django.test.Client``,
+   interleaved with ``/healthz`` as the baseline;
+
+and writes its section of ``docs/benchmarks.md`` (one per database engine), leaving the rest of
+the file as ``bench/run.py`` wrote it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import random
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+DOC = ROOT / "docs" / "benchmarks.md"
+MARK = "<!-- bench/registry.py {engine}: everything from here to the next such mark -->"
+END = "<!-- end bench/registry.py {engine} -->"
+PAGE = 25
+
+
+def pct(values: list[float], p: float) -> float:
+    """Nearest-rank percentile."""
+    ordered = sorted(values)
+    k = max(0, min(len(ordered) - 1, int(round(p / 100 * len(ordered) + 0.5)) - 1))
+    return ordered[k]
+
+
+def _katakana_to_halfwidth(text: str) -> str:
+    import unicodedata
+
+    # NFKC folds half width into full width; the reverse goes through the decomposed names.
+    out = []
+    for ch in text:
+        name = unicodedata.name(ch, "")
+        half = None
+        if name.startswith("KATAKANA LETTER"):
+            try:
+                half = unicodedata.lookup("HALFWIDTH " + name)
+            except KeyError:
+                half = None
+        out.append(half or ch)
+    return "".join(out)
+
+
+OTHER_SPELLINGS = {
+    "Kim": "Gim",
+    "Lee": "Yi",
+    "Park": "Pak",
+    "Choi": "Choe",
+    "Jung": "Jeong",
+    "Cho": "Jo",
+    "Yoon": "Yun",
+    "Lim": "Rim",
+    "Kang": "Gang",
+}
+
+
+def make_queries(people: list[Any], n: int, rng: random.Random) -> list[tuple[str, str, int]]:
+    """(kind, query, id of the person it was made from)."""
+    makers = [
+        ("hangul", lambda p: f"{p.family_name_hangul}{p.given_name_hangul}"),
+        ("hangul, spaced", lambda p: f"{p.family_name_hangul} {p.given_name_hangul}"),
+        ("kanji", lambda p: f"{p.family_name_kanji}{p.given_name_kanji}"),
+        ("kana", lambda p: f"{p.family_name_kana} {p.given_name_kana}"),
+        (
+            "kana, half width",
+            lambda p: _katakana_to_halfwidth(f"{p.family_name_kana}{p.given_name_kana}"),
+        ),
+        ("romanised", lambda p: f"{p.family_name_latin} {p.given_name_latin}"),
+        (
+            "romanised, other spelling",
+            lambda p: (
+                f"{OTHER_SPELLINGS.get(p.family_name_latin, p.family_name_latin).upper()} "
+                f"{p.given_name_latin.lower()}"
+            ),
+        ),
+        ("given name only", lambda p: p.given_name_hangul or p.given_name_kanji),
+        ("everyday name", lambda p: f"{p.everyday_family_name} {p.everyday_given_name}".strip()),
+        (
+            "two characters",
+            lambda p: (
+                f"{p.family_name_hangul}{p.given_name_hangul}"
+                if len(p.given_name_hangul) == 1
+                else ""
+            ),
+        ),
+    ]
+    out: list[tuple[str, str, int]] = []
+    i = 0
+    while len(out) < n:
+        kind, make = makers[i % len(makers)]
+        i += 1
+        for _attempt in range(50):
+            person = rng.choice(people)
+            query = make(person).strip()
+            if query and len(query.replace(" ", "")) >= 2:
+                out.append((kind, query, person.pk))
+                break
+    return out
+
+
+def setup(database_url: str, var_dir: Path) -> None:
+    os.environ.update(
+        DJANGO_SETTINGS_MODULE="branchwork.settings",
+        DATABASE_URL=database_url,
+        BRANCHWORK_VAR_DIR=str(var_dir),
+        BRANCHWORK_ENV="development",
+        BRANCHWORK_DEBUG="false",
+        BRANCHWORK_LOG_LEVEL="ERROR",
+    )
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+
+
+def signed_in_client() -> Any:
+    from django.test import Client
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from branchwork.access.models import User
+
+    user = User.objects.get(username="central-admin")
+    client = Client()
+    client.force_login(user)
+    device = TOTPDevice.objects.filter(user=user).first()
+    if device is not None:
+        session = client.session
+        session["otp_device_id"] = device.persistent_id
+        session.save()
+    return client
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    from django.core.management import call_command
+    from django.core.paginator import Paginator
+    from django.db import connection
+
+    from branchwork.access.models import User
+    from branchwork.org.demo import build_demo
+    from branchwork.org.models import Unit
+    from branchwork.people.models import Person
+    from branchwork.people.search import search
+    from branchwork.people.selectors import visible_people
+
+    result: dict[str, Any] = {"engine": connection.vendor}
+    started = time.perf_counter()
+    call_command("migrate", verbosity=0)
+    result["migrate_s"] = time.perf_counter() - started
+    if not Unit.objects.filter(code="FED").exists():
+        started = time.perf_counter()
+        demo = build_demo(size="japan", seed=1)
+        result["generate_s"] = time.perf_counter() - started
+        result["generated"] = (demo.units, demo.people)
+    result["people"] = Person.objects.count()
+    from branchwork.people.models import Household, PersonSearchKey
+
+    result["households"] = Household.objects.count()
+    result["keys"] = PersonSearchKey.objects.count()
+
+    rng = random.Random(args.seed)
+    max_id = Person.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    sample_ids = rng.sample(range(1, max_id + 1), min(max_id, 4000))
+    people = list(Person.objects.filter(pk__in=sample_ids, erased_at__isnull=True))
+    queries = make_queries(people, args.queries, rng)
+    admin = User.objects.get(username="central-admin")
+
+    # The search, as the people list runs it.
+    def one_search(query: str) -> tuple[int, list[int]]:
+        qs = search(visible_people(admin), query).order_by(
+            "family_name_kana", "given_name_kana", "id"
+        )
+        page = Paginator(qs, PAGE).get_page(1)
+        return page.paginator.count, [p.pk for p in page]
+
+    from branchwork.core.text import bigrams, query_keys
+
+    def baseline(query: str) -> None:
+        terms = query_keys(query)
+        key = sorted(terms[0])[0]
+        grams = bigrams(key)
+        with connection.cursor() as cur:
+            cur.execute(
+                "SELECT person_id FROM people_personsearchkey WHERE key = %s LIMIT 25",
+                [f"b:{grams[0]}"],
+            )
+            cur.fetchall()
+
+    for _kind, query, _pk in queries[:20]:  # warm-up
+        one_search(query)
+        baseline(query)
+    timings: list[tuple[str, str, float, float, int, bool]] = []
+    for kind, query, pk in queries:
+        t0 = time.perf_counter()
+        baseline(query)
+        t1 = time.perf_counter()
+        count, _ids = one_search(query)
+        t2 = time.perf_counter()
+        found = search(visible_people(admin), query).filter(pk=pk).exists()
+        timings.append((kind, query, (t2 - t1) * 1000, (t1 - t0) * 1000, count, found))
+    result["search"] = timings
+
+    # Person pages.
+    client = signed_in_client()
+    page_ids = [p.pk for p in rng.sample(people, min(len(people), args.pages))]
+    for pk in page_ids[:10]:
+        client.get(f"/people/{pk}/")
+        client.get("/healthz")
+    pages: list[tuple[float, float, int]] = []
+    for pk in page_ids:
+        t0 = time.perf_counter()
+        client.get("/healthz")
+        t1 = time.perf_counter()
+        response = client.get(f"/people/{pk}/")
+        t2 = time.perf_counter()
+        assert response.status_code == 200, (pk, response.status_code)
+        pages.append(((t2 - t1) * 1000, (t1 - t0) * 1000, len(response.content)))
+    result["pages"] = pages
+    return result
+
+
+def section(result: dict[str, Any], command: str, started: float) -> list[str]:
+    engine = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}.get(result["engine"], "?")
+    lines = [MARK.format(engine=engine), "", f"## Registry at japan size ({engine})", ""]
+    lines += [
+        f"Written by `bench/registry.py` on {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}"
+        f" (`{command}`, {time.perf_counter() - started:.0f} s in all; {os.cpu_count()} CPUs,"
+        f" load average at the end {' / '.join(f'{v:.2f}' for v in os.getloadavg())},"
+        f" Python {platform.python_version()}). Targets: search p95 ≤ 50 ms and person page"
+        " p95 ≤ 100 ms at 500,000 people.",
+        "",
+        "| | |",
+        "|---|---:|",
+        f"| People | {result['people']:,} |",
+        f"| Households | {result['households']:,} |",
+        f"| Search keys | {result['keys']:,} |",
+    ]
+    if "generate_s" in result:
+        lines.append(f'| `build_demo(size="japan")` | {result["generate_s"]:.1f} s |')
+        lines.append(f"| `migrate` before it | {result['migrate_s']:.1f} s |")
+    lines.append("")
+    search = result["search"]
+    all_ms = [t[2] for t in search]
+    base_ms = [t[3] for t in search]
+    found = sum(1 for t in search if t[5])
+    lines += [
+        f"### Search ({len(search)} queries, signed in as `central-admin`, whole federation)",
+        "",
+        "Each query runs as the people list runs it: scoped, searched, ordered, counted for the"
+        " pager, first page of 25 fetched. Baseline: the bare indexed SQL probe of one of the"
+        " query's keys (`SELECT person_id FROM people_personsearchkey WHERE key = %s LIMIT 25`).",
+        "",
+        "| Queries | n | p50 (ms) | p95 (ms) | max (ms) | baseline p50 (ms) | p50 / baseline |"
+        " median results | person found |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    kinds = list(dict.fromkeys(t[0] for t in search))
+    for kind in [*kinds, "all"]:
+        rows = search if kind == "all" else [t for t in search if t[0] == kind]
+        ms = [t[2] for t in rows]
+        base = [t[3] for t in rows]
+        label = f"**{kind}**" if kind == "all" else kind
+        lines.append(
+            f"| {label} | {len(rows)} | {statistics.median(ms):.1f} | {pct(ms, 95):.1f} |"
+            f" {max(ms):.1f} | {statistics.median(base):.2f} |"
+            f" {statistics.median(ms) / max(statistics.median(base), 1e-6):.0f}× |"
+            f" {statistics.median([t[4] for t in rows]):,.0f} |"
+            f" {sum(1 for t in rows if t[5])}/{len(rows)} |"
+        )
+    slow = sorted(search, key=lambda t: -t[2])[:5]
+    lines += [
+        "",
+        f"Search p50 {statistics.median(all_ms):.1f} ms, p95 {pct(all_ms, 95):.1f} ms"
+        f" (baseline p50 {statistics.median(base_ms):.2f} ms); the person the query was made"
+        f" from was found by {found} of {len(search)} queries. Slowest: "
+        + ", ".join(f"`{t[1]}` {t[2]:.0f} ms ({t[4]:,} results)" for t in slow)
+        + ".",
+        "",
+    ]
+    pages = result["pages"]
+    ms = [p[0] for p in pages]
+    base = [p[1] for p in pages]
+    lines += [
+        f"### Person page ({len(pages)} people, `django.test.Client`, `central-admin`)",
+        "",
+        "| Page | p50 (ms) | p95 (ms) | p50 / baseline | median bytes |",
+        "|---|---:|---:|---:|---:|",
+        f"| baseline `/healthz` | {statistics.median(base):.1f} | {pct(base, 95):.1f} | 1× | |",
+        f"| `/people/<id>/` | {statistics.median(ms):.1f} | {pct(ms, 95):.1f} |"
+        f" {statistics.median(ms) / statistics.median(base):.1f}× |"
+        f" {statistics.median([p[2] for p in pages]):,.0f} |",
+        "",
+        END.format(engine=engine),
+    ]
+    return lines
+
+
+def write(lines: list[str], engine: str) -> None:
+    text = DOC.read_text(encoding="utf-8") if DOC.exists() else "# Benchmarks\n"
+    start, end = MARK.format(engine=engine), END.format(engine=engine)
+    if start in text and end in text:
+        before, rest = text.split(start, 1)
+        _old, after = rest.split(end, 1)
+        text = before + "\n".join(lines) + after
+    else:
+        text = text.rstrip() + "\n\n" + "\n".join(lines) + "\n"
+    DOC.write_text(text, encoding="utf-8")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", ""))
+    parser.add_argument("--reuse", help="a SQLite file to keep the generated demo in (reused)")
+    parser.add_argument("--queries", type=int, default=1000)
+    parser.add_argument("--pages", type=int, default=200)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--no-write", action="store_true", help="print, do not write the doc")
+    args = parser.parse_args()
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="bw-registry-") as tmp:
+        url = args.database_url
+        if not url:
+            path = Path(args.reuse) if args.reuse else Path(tmp) / "registry.sqlite3"
+            url = f"sqlite:///{path.resolve()}"
+        setup(url, Path(tmp))
+        result = run(args)
+    flags = " ".join(sys.argv[1:]) or "(defaults)"
+    lines = section(result, f"bench/registry.py {flags}", started)
+    engine = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}.get(result["engine"], "?")
+    if args.no_write:
+        print("\n".join(lines))
+    else:
+        write(lines, engine)
+        print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
