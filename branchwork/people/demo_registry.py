@@ -42,6 +42,7 @@ from .models import (
     Relationship,
 )
 from .search import keys_for
+from .services import PERSON_FIELDS
 
 # Korean surnames are concentrated: the first few cover most people.
 _SURNAMES = [*SURNAMES, *MORE_SURNAMES]
@@ -157,40 +158,8 @@ class _P:
     pk: int = 0
 
 
-PERSON_COLUMNS = (
-    "id",
-    "unit",
-    "family_name_hangul",
-    "given_name_hangul",
-    "family_name_kanji",
-    "given_name_kanji",
-    "family_name_kana",
-    "given_name_kana",
-    "everyday_family_name",
-    "everyday_given_name",
-    "everyday_family_name_kana",
-    "everyday_given_name_kana",
-    "family_name_latin",
-    "given_name_latin",
-    "sex",
-    "birth_date",
-    "birth_precision",
-    "generation",
-    "languages",
-    "occupation",
-    "family_business",
-    "phone",
-    "mobile",
-    "email",
-    "postal_code",
-    "address",
-    "deceased_date",
-    "notes",
-    "erased_at",
-    "version",
-    "created_at",
-    "updated_at",
-)
+# The row order of ``_person_rows``: the service's fields, with the columns it sets itself.
+PERSON_COLUMNS = ("id", "unit", *PERSON_FIELDS, "erased_at", "version", "created_at", "updated_at")
 _OCCUPATIONS = ("", "", "", "会社員", "自営業", "飲食店経営", "教員", "看護師", "年金生活", "学生")
 _BUSINESSES = ("", "", "", "", "", "焼肉店", "韓国料理店", "不動産業", "建設業", "パチンコ店")
 
