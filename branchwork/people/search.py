@@ -10,15 +10,15 @@ character, a key starting with it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+import re
+from collections.abc import Iterable
 from functools import lru_cache
+from operator import attrgetter
 from typing import Any
 
-from django.db import connection
 from django.db.models import Count, Q, QuerySet
 
-from branchwork.core.bulk import deferred_indexes
+from branchwork.core.bulk import bulk_insert_fanout
 from branchwork.core.text import bigrams, name_keys, normalise, query_keys
 
 from .models import Person, PersonSearchKey
@@ -45,51 +45,55 @@ NAME_PARTS = (
 
 @lru_cache(maxsize=200_000)
 def _form_keys(text: str, latin: bool = False) -> frozenset[str]:
-    """The bigram keys of one name form. Forms repeat a lot (a few hundred family names cover
-    most people, given names are drawn from a few thousand), so each is computed once."""
+    """The bigram keys of one name form."""
     tokens = name_keys(latin=text) if latin else name_keys(hangul=text)
-    return frozenset(f"b:{bg}" for token in tokens for bg in bigrams(token))
+    return frozenset(f"b:{bg}"[:80] for token in tokens for bg in bigrams(token))
 
 
-_norm = lru_cache(maxsize=200_000)(normalise)
+@lru_cache(maxsize=200_000)
+def _part_keys(forms: tuple[str, ...]) -> tuple[frozenset[str], tuple[str, ...]]:
+    """The keys of one part of a name (its family or its given name in every form, the last
+    one romanised), and each form normalised, for the keys across family and given name.
+
+    Parts repeat a lot (a few hundred family names cover most people, given names come from a
+    few thousand), so each combination is computed once.
+    """
+    keys: frozenset[str] = frozenset()
+    for form in forms[:-1]:
+        if form:
+            keys |= _form_keys(form)
+    if forms[-1]:
+        keys |= _form_keys(forms[-1], latin=True)
+    return keys, tuple(normalise(form) for form in forms)
 
 
-def _boundary(family: str, given: str) -> str | None:
-    """The key that the whole name written without a space ("김민수", "kimminsu") adds to its
-    parts' bigrams: the bigram across the join (or the whole name, if it has two characters)."""
-    f, g = _norm(family), _norm(given)
-    if not f or not g:
-        return None
-    return f"b:{f[-1]}{g[0]}"
+_family_forms = attrgetter(*NAME_PARTS[0])
+_given_forms = attrgetter(*NAME_PARTS[1])
+_NOT_DIGITS = re.compile(r"\D")
 
 
 def keys_for(person: Any) -> set[str]:
     """The search keys of a person (any object with the person's name and contact fields).
 
     A one- or two-character name form is its own key ("b:李", "b:민수"), so single characters
-    and two-character names are found without a separate whole-token key.
+    and two-character names are found without a separate whole-token key. The whole name
+    written without a space ("김민수", "kimminsu") adds one key per script: the bigram across
+    the join of family and given name.
     """
-    family = [getattr(person, f) for f in NAME_PARTS[0]]
-    given = [getattr(person, f) for f in NAME_PARTS[1]]
-    out: set[str] = set()
-    for forms in (family, given):
-        for form in forms[:-1]:
-            if form:
-                out |= _form_keys(form)
-        if forms[-1]:
-            out |= _form_keys(forms[-1], latin=True)
-    for f, g in zip(family, given, strict=True):
+    family, family_norm = _part_keys(_family_forms(person))
+    given, given_norm = _part_keys(_given_forms(person))
+    out = set(family)
+    out |= given
+    for f, g in zip(family_norm, given_norm, strict=True):
         if f and g:
-            key = _boundary(f, g)
-            if key is not None:
-                out.add(key)
+            out.add(f"b:{f[-1]}{g[0]}")
     for number in (person.phone, person.mobile):
-        digits = "".join(ch for ch in number if ch.isdigit())
+        digits = _NOT_DIGITS.sub("", number)
         if digits:
             out.add(f"p:{digits[-8:]}")  # the last 8 digits: national or +81 forms meet
     if person.email:
-        out.add(f"e:{person.email.strip().lower()}")
-    return {k[:80] for k in out}
+        out.add(f"e:{person.email.strip().lower()}"[:80])
+    return out
 
 
 def reindex(people: Iterable[Person]) -> None:
@@ -108,8 +112,6 @@ def index_unindexed(batch: int = 2000) -> int:
     People are read in batches *before* each write: a COPY on PostgreSQL holds the connection,
     so the rows it consumes must not come from a query still running on it.
     """
-    from branchwork.core.bulk import bulk_insert
-
     ids = list(
         Person.objects.exclude(pk__in=PersonSearchKey.objects.values("person_id"))
         .order_by("pk")
@@ -118,36 +120,17 @@ def index_unindexed(batch: int = 2000) -> int:
     written = 0
     for start in range(0, len(ids), batch):
         people = list(Person.objects.filter(pk__in=ids[start : start + batch]))
-        rows = [(p.pk, key) for p in people for key in sorted(keys_for(p))]
-        written += bulk_insert(PersonSearchKey, ("person", "key"), rows)
+        written += bulk_insert_fanout(
+            PersonSearchKey, ("person", "key"), [(p.pk, keys_for(p)) for p in people]
+        )
     return written
 
 
-# Made by migration 0007 on PostgreSQL only; dropped and rebuilt around bulk loads.
-PATTERN_INDEX = "people_personsearchkey_key_pattern"
-
-
-@contextmanager
-def keys_loading() -> Iterator[None]:
-    """Around a load of many search keys: their indexes are rebuilt once at the end."""
-    extra: list[tuple[str, str]] = []
-    if connection.vendor == "postgresql":
-        extra.append(
-            (
-                f"DROP INDEX IF EXISTS {PATTERN_INDEX}",
-                f"CREATE INDEX {PATTERN_INDEX} ON people_personsearchkey (key varchar_pattern_ops)",
-            )
-        )
-    with deferred_indexes(PersonSearchKey, extra):
-        yield
-
-
 def _prefix(prefix: str) -> Q:
-    """Keys starting with ``prefix``, in a form the key index serves on both databases: a
-    range on SQLite (whose LIKE ignores case and so skips the index), LIKE on PostgreSQL (served
-    by the ``varchar_pattern_ops`` index whatever the database's collation)."""
-    if connection.vendor == "postgresql":
-        return Q(key__startswith=prefix)
+    """Keys starting with ``prefix``, as a range the (key, person) index serves on both
+    databases: keys compare bytewise (SQLite's BINARY, PostgreSQL's "C" collation on this
+    column), so the range is exactly the keys with this prefix. (SQLite's LIKE ignores case
+    and so skips the index.)"""
     return Q(key__gte=prefix, key__lt=prefix[:-1] + chr(ord(prefix[-1]) + 1))
 
 

@@ -68,7 +68,6 @@ def test_precision_and_recall_on_the_labelled_pairs(capsys: pytest.CaptureFixtur
 
 
 @pytest.mark.django_db
-@pytest.mark.timeout(1800)  # ~280 searches; slow on PostgreSQL (see the registry benchmark note)
 def test_duplicates_are_fetched_through_the_index(
     federation: Federation, capsys: pytest.CaptureFixture[str]
 ) -> None:
