@@ -49,7 +49,7 @@ from .models import (
     PersonSearchKey,
     Relationship,
 )
-from .search import keys_for
+from .search import index_entries
 from .services import PERSON_FIELDS
 
 # Korean surnames are concentrated: the first few cover most people.
@@ -144,7 +144,7 @@ def plan_territories(
 
 @dataclass(slots=True)
 class _P:
-    """A person being generated: the fields ``keys_for`` reads, plus what the rows need."""
+    """A person being generated: the fields ``index_entries`` reads, plus what the rows need."""
 
     family_name_hangul: str = ""
     given_name_hangul: str = ""
@@ -166,7 +166,17 @@ class _P:
 
 
 # The row order of ``_person_rows``: the service's fields, with the columns it sets itself.
-PERSON_COLUMNS = ("id", "unit", *PERSON_FIELDS, "erased_at", "version", "created_at", "updated_at")
+PERSON_COLUMNS = (
+    "id",
+    "unit",
+    *PERSON_FIELDS,
+    "search_text",
+    "erased_at",
+    "version",
+    "created_at",
+    "updated_at",
+)
+_TEXT_AT = PERSON_COLUMNS.index("search_text")
 _OCCUPATIONS = ("", "", "", "会社員", "自営業", "飲食店経営", "教員", "看護師", "年金生活", "学生")
 _BUSINESSES = ("", "", "", "", "", "焼肉店", "韓国料理店", "不動産業", "建設業", "パチンコ店")
 
@@ -359,7 +369,9 @@ def _generate(gen: _Gen, areas: Sequence[Area], bodies: dict[str, Any]) -> _Chun
     for i, (p, *_rest) in enumerate(people):
         if (today - p.birth).days > 18 * 365 and rng.random() < 0.35:
             out.consents.append((i, date(today - dt.timedelta(days=rng.randint(30, 3000)))))
-    out.keys = [keys_for(p) for p, *_rest in people]
+    for (p, *_rest), row in zip(people, out.people, strict=True):
+        keys, row[_TEXT_AT] = index_entries(p)
+        out.keys.append(keys)
     return out
 
 
@@ -463,6 +475,7 @@ def _person_rows(gen: _Gen, people: list[_Drawn]) -> Iterator[list[Any]]:
             address,
             date(deceased),
             "",
+            "",  # search_text, with the keys
             None,
             1,
             stamp,

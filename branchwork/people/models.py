@@ -69,6 +69,9 @@ class Person(models.Model):
     address = models.CharField(_("address"), max_length=300, blank=True)
     deceased_date = models.DateField(_("date of death"), null=True, blank=True)
     notes = models.TextField(_("notes"), blank=True)
+    # Derived from the name forms by people.search (" 김 김민수 민수 …") and written with the
+    # search keys: a search checks each person it considers against their own row.
+    search_text = models.TextField(default="", blank=True, editable=False)
     # Erased at the person's request or by a retention rule: the row stays (counts, relations'
     # other ends), every personal field is blank.
     erased_at = models.DateTimeField(_("erased"), null=True, blank=True, editable=False)
@@ -81,6 +84,8 @@ class Person(models.Model):
         verbose_name_plural = _("people")
         ordering = ["family_name_kana", "given_name_kana", "id"]
         indexes = [
+            # The people list's order: its first page is read off the index, not sorted.
+            models.Index(fields=["family_name_kana", "given_name_kana", "id"], name="person_order"),
             models.Index(fields=["phone"]),
             models.Index(fields=["mobile"]),
             models.Index(fields=["email"]),
@@ -132,9 +137,10 @@ class PersonSensitive(models.Model):
 
 
 class PersonSearchKey(models.Model):
-    """The CJK-aware search index: character bigrams ("b:민수") of every normalised name form
-    (a form of one or two characters is its own key: "b:金"), plus phone and e-mail keys. A plain indexed table, so it
-    works the same on SQLite and PostgreSQL and finds two-character names."""
+    """The CJK-aware search index (see ``people.search``): a key per normalised name token
+    ("t:김민수", "t:きむ", "t:kim"), whose ranges find every token starting with a search word,
+    plus phone and e-mail keys. A plain indexed table, so it works the same on SQLite and
+    PostgreSQL."""
 
     # A derived index, keyed by (person, key): rows are written person by person, so the primary
     # key grows at its end during bulk loads; the (key, person) lookup index is declared in Meta,

@@ -43,6 +43,7 @@ ERASED_FIELDS = (
     "postal_code",
     "address",
     "notes",
+    "search_text",
 )
 
 

@@ -1,25 +1,40 @@
-"""The registry's CJK-aware search: keys written per person, and scoped queries over them.
+"""The registry's CJK-aware search: keys written per person, and planned queries over them.
 
-Keys (see ``branchwork.core.text``): ``b:<bigram>`` for each character bigram of each
-normalised name form (and of the hangul surname a romanised surname stands for; a form of one
-or two characters is its own key), ``p:<digits>`` for phone numbers and ``e:<address>`` for
-e-mail. A query term matches a person when, for one of its alternative keys, the person has
-every bigram of it (a substring match that works for two-character names), or, for one
-character, a key starting with it.
+Every name form of a person is normalised (``branchwork.core.text.normalise``: width, kana
+type, case and spacing fold away) into *tokens*: each family and each given name form, the
+whole name (family and given name together, per script), and the hangul surnames a romanised
+surname may stand for. **A search word finds a person when it is the start of one of their
+tokens**: "김", "김민", "민수" and "김민수" all find 김민수, "Lee", "Yi" and "Rhee" find 이,
+and "スンジャ" or "ｽﾝｼﾞｬ" find すんじゃ. Words are ANDed. Phone numbers (their last 8 digits) and
+e-mail addresses are matched whole.
+
+Two derived structures serve this, written together by :func:`reindex` and the bulk path:
+
+* ``PersonSearchKey`` rows ``t:<token>``, ``p:<digits>`` and ``e:<address>``, keyed by
+  (person, key) with a (key, person) index: the people a word finds are one range of that
+  index (keys compare bytewise on both databases).
+* ``Person.search_text``: the person's tokens in one string (" 김 김민수 민수 …"), so a person
+  already at hand is checked for a word by looking in their own row.
+
+A query is planned (:func:`search`): when one of its words finds few people (counted on the
+index, the counts kept a few minutes), the search starts from those people; otherwise it goes
+through the people in scope and checks each one, which stops early when many match.
 """
 
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterable
+from dataclasses import dataclass
 from functools import lru_cache
 from operator import attrgetter
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Q, QuerySet
 
 from branchwork.core.bulk import bulk_insert_fanout
-from branchwork.core.text import bigrams, name_keys, normalise, query_keys
+from branchwork.core.text import name_keys, normalise, query_keys
 
 from .models import Person, PersonSearchKey
 
@@ -43,28 +58,24 @@ NAME_PARTS = (
 )
 
 
-@lru_cache(maxsize=200_000)
-def _form_keys(text: str, latin: bool = False) -> frozenset[str]:
-    """The bigram keys of one name form."""
-    tokens = name_keys(latin=text) if latin else name_keys(hangul=text)
-    return frozenset(f"b:{bg}"[:80] for token in tokens for bg in bigrams(token))
+KEY_LENGTH = 80  # PersonSearchKey.key
 
 
 @lru_cache(maxsize=200_000)
-def _part_keys(forms: tuple[str, ...]) -> tuple[frozenset[str], tuple[str, ...]]:
-    """The keys of one part of a name (its family or its given name in every form, the last
-    one romanised), and each form normalised, for the keys across family and given name.
+def _part_tokens(forms: tuple[str, ...]) -> tuple[frozenset[str], tuple[str, ...]]:
+    """The tokens of one part of a name (its family or its given name in every form, the last
+    one romanised), and each form normalised, for the whole name.
 
     Parts repeat a lot (a few hundred family names cover most people, given names come from a
     few thousand), so each combination is computed once.
     """
-    keys: frozenset[str] = frozenset()
+    tokens: set[str] = set()
     for form in forms[:-1]:
         if form:
-            keys |= _form_keys(form)
+            tokens |= name_keys(hangul=form)
     if forms[-1]:
-        keys |= _form_keys(forms[-1], latin=True)
-    return keys, tuple(normalise(form) for form in forms)
+        tokens |= name_keys(latin=forms[-1])
+    return frozenset(tokens), tuple(normalise(form) for form in forms)
 
 
 _family_forms = attrgetter(*NAME_PARTS[0])
@@ -72,42 +83,54 @@ _given_forms = attrgetter(*NAME_PARTS[1])
 _NOT_DIGITS = re.compile(r"\D")
 
 
-def keys_for(person: Any) -> set[str]:
-    """The search keys of a person (any object with the person's name and contact fields).
-
-    A one- or two-character name form is its own key ("b:李", "b:민수"), so single characters
-    and two-character names are found without a separate whole-token key. The whole name
-    written without a space ("김민수", "kimminsu") adds one key per script: the bigram across
-    the join of family and given name.
-    """
-    family, family_norm = _part_keys(_family_forms(person))
-    given, given_norm = _part_keys(_given_forms(person))
+def tokens_for(person: Any) -> set[str]:
+    """The normalised tokens a person is found by (any object with the name fields)."""
+    family, family_norm = _part_tokens(_family_forms(person))
+    given, given_norm = _part_tokens(_given_forms(person))
     out = set(family)
     out |= given
     for f, g in zip(family_norm, given_norm, strict=True):
         if f and g:
-            out.add(f"b:{f[-1]}{g[0]}")
-    for number in (person.phone, person.mobile):
-        digits = _NOT_DIGITS.sub("", number)
-        if digits:
-            out.add(f"p:{digits[-8:]}")  # the last 8 digits: national or +81 forms meet
-    if person.email:
-        out.add(f"e:{person.email.strip().lower()}"[:80])
+            out.add(f + g)  # the whole name, as typed without a space
     return out
 
 
+def index_entries(person: Any) -> tuple[set[str], str]:
+    """The search keys and the search text of a person (any object with the name and contact
+    fields), as :func:`reindex` and the bulk path write them."""
+    tokens = tokens_for(person)
+    keys = {f"t:{token}"[:KEY_LENGTH] for token in tokens}
+    for number in (person.phone, person.mobile):
+        digits = _NOT_DIGITS.sub("", number)
+        if digits:
+            keys.add(f"p:{digits[-8:]}")  # the last 8 digits: national or +81 forms meet
+    if person.email:
+        keys.add(f"e:{person.email.strip().lower()}"[:KEY_LENGTH])
+    return keys, "".join(f" {token}" for token in sorted(tokens))
+
+
+def keys_for(person: Any) -> set[str]:
+    """The search keys of a person (see :func:`index_entries`)."""
+    return index_entries(person)[0]
+
+
 def reindex(people: Iterable[Person]) -> None:
-    """Rewrite the search keys of these people (call inside the writing transaction)."""
+    """Rewrite the search keys and text of these people (call inside the writing transaction)."""
     people = list(people)
     PersonSearchKey.objects.filter(person__in=[p.pk for p in people]).delete()
-    PersonSearchKey.objects.bulk_create(
-        [PersonSearchKey(person_id=p.pk, key=k) for p in people for k in sorted(keys_for(p))],
-        batch_size=2000,
-    )
+    rows = []
+    for person in people:
+        keys, text = index_entries(person)
+        rows += [PersonSearchKey(person_id=person.pk, key=k) for k in sorted(keys)]
+        if person.search_text != text:
+            person.search_text = text
+            Person.objects.filter(pk=person.pk).update(search_text=text)
+    PersonSearchKey.objects.bulk_create(rows, batch_size=2000)
 
 
 def index_unindexed(batch: int = 2000) -> int:
-    """Write keys for people who have none yet, through the fast bulk path (demo, imports).
+    """Write keys and text for people who have no keys yet, through the fast bulk path (demo,
+    imports); return the keys written.
 
     People are read in batches *before* each write: a COPY on PostgreSQL holds the connection,
     so the rows it consumes must not come from a query still running on it.
@@ -120,10 +143,25 @@ def index_unindexed(batch: int = 2000) -> int:
     written = 0
     for start in range(0, len(ids), batch):
         people = list(Person.objects.filter(pk__in=ids[start : start + batch]))
+        entries = [(p, *index_entries(p)) for p in people]
+        for person, _keys, text in entries:
+            person.search_text = text
+        Person.objects.bulk_update(people, ["search_text"], batch_size=500)
         written += bulk_insert_fanout(
-            PersonSearchKey, ("person", "key"), [(p.pk, keys_for(p)) for p in people]
+            PersonSearchKey, ("person", "key"), [(p.pk, keys) for p, keys, _t in entries]
         )
     return written
+
+
+# --------------------------------------------------------------------------------------------
+# Queries
+# --------------------------------------------------------------------------------------------
+
+#: A word that finds at most this many people (counted on the index) starts the search from
+#: them; above it, the people in scope are gone through instead (docs/benchmarks.md).
+DRIVE_LIMIT = 8_000
+_COUNTS: dict[str, tuple[float, int]] = {}
+_COUNTS_TTL = 300.0  # seconds; a stale count only changes the plan, never the result
 
 
 def _prefix(prefix: str) -> Q:
@@ -134,20 +172,50 @@ def _prefix(prefix: str) -> Q:
     return Q(key__gte=prefix, key__lt=prefix[:-1] + chr(ord(prefix[-1]) + 1))
 
 
-def _alternative_q(alternative: str) -> Q:
-    grams = bigrams(alternative)
-    if len(alternative) == 1:
-        return Q(
-            pk__in=PersonSearchKey.objects.filter(_prefix(f"b:{alternative}")).values("person_id")
-        )
-    ids = (
-        PersonSearchKey.objects.filter(key__in=[f"b:{g}" for g in grams])
-        .values("person_id")
-        .annotate(n=Count("key", distinct=True))
-        .filter(n=len(grams))
-        .values("person_id")
-    )
-    return Q(pk__in=ids)
+_COUNT_CAP = 200_000  # a word counted past this is common enough: ties are broken anyhow
+
+
+def _people_count(prefix: str) -> int:
+    """How many keys start with ``prefix`` (up to :data:`_COUNT_CAP`), kept a few minutes."""
+    now = time.monotonic()
+    hit = _COUNTS.get(prefix)
+    if hit is not None and now - hit[0] < _COUNTS_TTL:
+        return hit[1]
+    n = PersonSearchKey.objects.filter(_prefix(prefix)).values("person_id")[:_COUNT_CAP]
+    count = n.count()
+    if len(_COUNTS) > 50_000:
+        _COUNTS.clear()
+    _COUNTS[prefix] = (now, count)
+    return count
+
+
+@dataclass(frozen=True)
+class _Word:
+    """One search word: its alternatives as token prefixes, or a contact condition."""
+
+    prefixes: tuple[str, ...] = ()
+    contact: Q | None = None
+
+    def condition(self) -> Q:
+        if self.contact is not None:
+            return self.contact
+        cond = Q(pk__in=[])
+        for prefix in self.prefixes:
+            cond |= Q(search_text__contains=f" {prefix}")
+        return cond
+
+    def estimate(self) -> int:
+        if self.contact is not None:
+            return 1  # a phone number or an address: a handful of people at most
+        return sum(_people_count(f"t:{p}"[:KEY_LENGTH]) for p in self.prefixes)
+
+    def people(self) -> Q:
+        if self.contact is not None:
+            return self.contact
+        cond = Q()
+        for prefix in self.prefixes:
+            cond |= _prefix(f"t:{prefix}"[:KEY_LENGTH])
+        return Q(pk__in=PersonSearchKey.objects.filter(cond).values("person_id"))
 
 
 def contact_q(term: str) -> Q | None:
@@ -170,21 +238,47 @@ def contact_q(term: str) -> Q | None:
     return None
 
 
+def _words(query: str) -> list[_Word]:
+    words: list[_Word] = []
+    for term in query.split():
+        contact = contact_q(term)
+        if contact is not None:
+            words.append(_Word(contact=contact))
+            continue
+        alternatives = set().union(*query_keys(term))
+        if alternatives:  # a term of separators only ("・") narrows nothing
+            words.append(_Word(prefixes=tuple(sorted(alternatives))))
+    return words
+
+
 def search(people: QuerySet[Person], query: str) -> QuerySet[Person]:
-    """Filter an already scoped queryset of people by a search-box query (terms are ANDed)."""
+    """Filter an already scoped queryset of people by a search-box query (words are ANDed).
+
+    Every word is checked on the person's own search text; when the most selective word finds
+    at most :data:`DRIVE_LIMIT` people, the query also starts from them through the key index.
+    Either way the result is the same; only the work done to reach it differs.
+    """
     whole = contact_q("".join(query.split()))
     if whole is not None:  # a phone number typed with spaces ("+81 90 1234 5678")
         return people.filter(whole)
-    for term in query.split():
-        contact = contact_q(term)
-        alternatives = set().union(*query_keys(term))
-        if contact is None and not alternatives:
-            continue  # a term of separators only ("・") narrows nothing
-        cond = contact if contact is not None else Q(pk__in=[])
-        for alternative in sorted(alternatives):
-            cond |= _alternative_q(alternative)
-        people = people.filter(cond)
+    words = _words(query)
+    if not words:
+        return people
+    driver = min(words, key=lambda w: w.estimate())
+    if driver.estimate() <= DRIVE_LIMIT:
+        people = people.filter(driver.people())
+    for word in words:
+        people = people.filter(word.condition())
     return people
 
 
-__all__ = ["index_unindexed", "keys_for", "reindex", "search"]
+def search_ids(people: QuerySet[Person], query: str, limit: int) -> tuple[list[int], bool]:
+    """The ids of at most ``limit`` people the query finds, and whether there are more: what a
+    list shows, without going through every match of a one-word query over the registry."""
+    # Unordered: which people are found first does not matter, and an order would make the
+    # database walk everyone in that order rather than start from the word or the scope.
+    ids = list(search(people, query).order_by().values_list("pk", flat=True)[: limit + 1])
+    return ids[:limit], len(ids) > limit
+
+
+__all__ = ["index_entries", "index_unindexed", "keys_for", "reindex", "search", "search_ids"]

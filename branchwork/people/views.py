@@ -7,7 +7,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -16,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from branchwork.access.scoping import scope_for
 from branchwork.core.errors import PermissionDeniedError
 from branchwork.core.forms import apply_errors, submit
+from branchwork.core.paging import CappedPaginator
 from branchwork.org.selectors import get_unit_for, root_units, unit_in_scope
 
 from . import duplicates, services
@@ -31,7 +31,8 @@ from .forms import (
 )
 from .households import current_household
 from .merge import merged_into
-from .search import search
+from .models import Person
+from .search import search_ids
 from .selectors import (
     get_household_for,
     get_person_for,
@@ -41,6 +42,8 @@ from .selectors import (
 )
 
 PAGE_SIZE = 25
+RESULT_LIMIT = 1000  # people a search lists at most (the first found, in name order)
+LIST_LIMIT = 10_000  # people the unsearched list counts exactly
 
 
 @login_required
@@ -53,11 +56,16 @@ def person_list(request: HttpRequest) -> HttpResponse:
     if request.GET.get("unit"):
         unit = get_unit_for(request.user, request.GET["unit"])
         people = people.filter(unit__path__startswith=unit.path)
+    ordered = ("family_name_kana", "given_name_kana", "id")
     if query:
-        people = search(people, query)
-    page = Paginator(
-        people.order_by("family_name_kana", "given_name_kana", "id"), PAGE_SIZE
-    ).get_page(request.GET.get("page"))
+        # A one-word search can match a fifth of the registry: the list takes the first
+        # RESULT_LIMIT people found, in name order, and says when there are more.
+        ids, more = search_ids(people, query, RESULT_LIMIT)
+        found = Person.objects.filter(pk__in=ids).select_related("unit").order_by(*ordered)
+        paginator = CappedPaginator(found, PAGE_SIZE, known=(len(ids), more))
+    else:
+        paginator = CappedPaginator(people.order_by(*ordered), PAGE_SIZE, cap=LIST_LIMIT)
+    page = paginator.get_page(request.GET.get("page"))
     template = "people/_results.html" if request.htmx else "people/person_list.html"  # type: ignore[attr-defined]
     return render(request, template, {"form": form, "page": page, "query": query, "unit": unit})
 
