@@ -265,11 +265,39 @@ def search(people: QuerySet[Person], query: str) -> QuerySet[Person]:
     if not words:
         return people
     driver = min(words, key=lambda w: w.estimate())
-    if driver.estimate() <= DRIVE_LIMIT:
+    n = driver.estimate()
+    if n <= DRIVE_LIMIT or (
+        # Several common words over a wide scope ("Pak Ho" across the federation): the people
+        # matching all of them are few and scattered, so going through the scope would read
+        # most of it. Starting from the least common word reads fewer.
+        len(words) > 1 and n <= WIDE_DRIVE_LIMIT and _scope_size(people) > SCOPE_LIMIT
+    ):
         people = people.filter(driver.people())
     for word in words:
         people = people.filter(word.condition())
     return people
+
+
+#: With several words and a scope wider than SCOPE_LIMIT people, a word finding at most
+#: WIDE_DRIVE_LIMIT people still starts the search.
+WIDE_DRIVE_LIMIT = 60_000
+SCOPE_LIMIT = 50_000
+_SCOPES: dict[str, tuple[float, int]] = {}
+
+
+def _scope_size(people: QuerySet[Person]) -> int:
+    """How many people a scoped queryset holds, counted up to just past :data:`SCOPE_LIMIT`
+    and kept a few minutes (the same user's next search reuses it)."""
+    sql = str(people.query)
+    now = time.monotonic()
+    hit = _SCOPES.get(sql)
+    if hit is not None and now - hit[0] < _COUNTS_TTL:
+        return hit[1]
+    size = people.order_by().values("pk")[: SCOPE_LIMIT + 1].count()
+    if len(_SCOPES) > 10_000:
+        _SCOPES.clear()
+    _SCOPES[sql] = (now, size)
+    return size
 
 
 def search_ids(people: QuerySet[Person], query: str, limit: int) -> tuple[list[int], bool]:
