@@ -31,6 +31,7 @@ from functools import lru_cache
 from operator import attrgetter
 from typing import Any
 
+from django.db import connection
 from django.db.models import Q, QuerySet
 
 from branchwork.core.bulk import bulk_insert_fanout
@@ -303,9 +304,59 @@ def _scope_size(people: QuerySet[Person]) -> int:
 def search_ids(people: QuerySet[Person], query: str, limit: int) -> tuple[list[int], bool]:
     """The ids of at most ``limit`` people the query finds, and whether there are more: what a
     list shows, without going through every match of a one-word query over the registry."""
+    if contact_q("".join(query.split())) is None:
+        words = _words(query)
+        driver = min(words, key=lambda w: w.estimate()) if words else None
+        if (
+            driver is not None
+            and driver.contact is None
+            and driver.estimate() > DRIVE_LIMIT
+            and _scope_size(people) > SCOPE_LIMIT
+        ):
+            streamed = _streamed_ids(people, words, driver, limit)
+            if streamed is not None:
+                return streamed
     # Unordered: which people are found first does not matter, and an order would make the
     # database walk everyone in that order rather than start from the word or the scope.
     ids = list(search(people, query).order_by().values_list("pk", flat=True)[: limit + 1])
+    return ids[:limit], len(ids) > limit
+
+
+def _streamed_ids(
+    people: QuerySet[Person], words: list[_Word], driver: _Word, limit: int
+) -> tuple[list[int], bool] | None:
+    """Common words over a wide scope: walk the least common word's keys in index order, each
+    person checked in its own row for the scope and every word, until ``limit`` are found. A
+    common word is done after its first thousand keys; scattered matches cost one read per key
+    of that word, never a pass over the whole scope.
+
+    The people's own conditions are taken from the queryset as SQL; a queryset that joins other
+    tables is left to :func:`search` (``None``).
+    """
+    checked = people.select_related(None).order_by()
+    for word in words:
+        checked = checked.filter(word.condition())
+    query = checked.query
+    if sum(1 for alias in query.alias_map if query.alias_refcount[alias]) != 1:
+        return None
+    compiler = query.get_compiler(using=checked.db)
+    where, where_params = compiler.compile(query.where)
+    table = connection.ops.quote_name(Person._meta.db_table)
+    keys = connection.ops.quote_name(PersonSearchKey._meta.db_table)
+    ranges, params = [], []
+    for prefix in driver.prefixes:
+        low = f"t:{prefix}"[:KEY_LENGTH]
+        ranges.append("(k.key >= %s AND k.key < %s)")
+        params += [low, low[:-1] + chr(ord(low[-1]) + 1)]
+    # SQLite keeps the tables in the order written when told CROSS JOIN: the keys first.
+    join = "CROSS JOIN" if connection.vendor == "sqlite" else "JOIN"
+    sql = (
+        f"SELECT DISTINCT k.person_id FROM {keys} AS k {join} {table}"  # noqa: S608
+        f" ON {table}.id = k.person_id WHERE ({' OR '.join(ranges)}) AND ({where}) LIMIT %s"
+    )
+    with connection.cursor() as cur:
+        cur.execute(sql, [*params, *where_params, limit + 1])
+        ids = [row[0] for row in cur.fetchall()]
     return ids[:limit], len(ids) > limit
 
 

@@ -128,3 +128,27 @@ def test_capped_paginator_counts_up_to_its_cap(federation: Federation) -> None:
     assert (capped.count, capped.capped, capped.num_pages) == (3, True, 2)
     whole = CappedPaginator(people, 2, cap=10)
     assert (whole.count, whole.capped) == (4, False)
+
+
+@pytest.mark.parametrize("query", ["김", "민수", "김 민수", "kim minsu", "Lee", "nobody"])
+def test_the_streamed_plan_finds_the_same_people(
+    federation: Federation, kim: Person, query: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Common words over a wide scope walk the key index in SQL; forced here on a small one."""
+    add(federation, family_name_hangul="김", given_name_hangul="철수", family_name_latin="Kim")
+    add(federation, family_name_hangul="이", given_name_hangul="민수", family_name_latin="Lee")
+    people = visible_people(federation.officer_a).filter(erased_at__isnull=True)
+    expected = set(search(people, query).values_list("pk", flat=True))
+    search_module._COUNTS.clear()
+    search_module._SCOPES.clear()
+    monkeypatch.setattr(search_module, "DRIVE_LIMIT", -1)
+    monkeypatch.setattr(search_module, "SCOPE_LIMIT", -1)
+    calls = []
+    streamed = search_module._streamed_ids
+    monkeypatch.setattr(search_module, "_streamed_ids", lambda *a: calls.append(a) or streamed(*a))
+    ids, more = search_ids(people, query, 100)
+    assert calls and set(ids) == expected and not more
+    # Out of scope stays out: officer B sees none of branch A's people.
+    theirs = visible_people(federation.officer_b).filter(erased_at__isnull=True)
+    other, _more = search_ids(theirs, query, 100)
+    assert not set(other) & expected
