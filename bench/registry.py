@@ -8,9 +8,10 @@ On one database (a new SQLite file in a temporary directory by default; ``--data
 2. runs ``--queries`` mixed search-box queries (hangul, kanji, kana in katakana and half width,
    romanised names with other spellings of the surname, two-character names, partial names,
    everyday Japanese names), each the way the people list runs it: scoped to ``central-admin``
-   (the whole federation, the largest result sets), searched, ordered, counted for the pager
-   and the first page of 25 fetched; beside each, the baseline: the bare indexed SQL probe of
-   one of the query's keys;
+   (the whole federation, the largest result sets), searched, the ids of at most 1,000
+   matches fetched and the first page of 25 read in name order; beside each, the baseline:
+   the bare indexed SQL probe of the query's first word; then the same queries as the
+   regional and the branch officer;
 3. requests ``--pages`` person pages as ``central-admin`` with ``django.test.Client``,
    interleaved with ``/healthz`` as the baseline;
 

@@ -31,6 +31,7 @@ from functools import lru_cache
 from operator import attrgetter
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import Q, QuerySet
 
@@ -340,7 +341,10 @@ def _streamed_ids(
     if sum(1 for alias in query.alias_map if query.alias_refcount[alias]) != 1:
         return None
     compiler = query.get_compiler(using=checked.db)
-    where, where_params = compiler.compile(query.where)
+    try:
+        where, where_params = compiler.compile(query.where)
+    except EmptyResultSet:  # a scope of nobody
+        return [], False
     table = connection.ops.quote_name(Person._meta.db_table)
     keys = connection.ops.quote_name(PersonSearchKey._meta.db_table)
     ranges, params = [], []

@@ -152,3 +152,16 @@ def test_the_streamed_plan_finds_the_same_people(
     theirs = visible_people(federation.officer_b).filter(erased_at__isnull=True)
     other, _more = search_ids(theirs, query, 100)
     assert not set(other) & expected
+
+
+def test_the_streamed_plan_over_a_scope_of_nobody(
+    federation: Federation, kim: Person, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    search_module._COUNTS.clear()
+    search_module._SCOPES.clear()
+    monkeypatch.setattr(search_module, "DRIVE_LIMIT", -1)
+    monkeypatch.setattr(search_module, "SCOPE_LIMIT", -1)
+    nobody = Person.objects.filter(pk__in=[])
+    assert search_module._streamed_ids(
+        nobody, search_module._words("김"), search_module._words("김")[0], 10
+    ) == ([], False)
