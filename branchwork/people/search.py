@@ -272,7 +272,7 @@ def search(people: QuerySet[Person], query: str) -> QuerySet[Person]:
         # Several common words over a wide scope ("Pak Ho" across the federation): the people
         # matching all of them are few and scattered, so going through the scope would read
         # most of it. Starting from the least common word reads fewer.
-        len(words) > 1 and n <= WIDE_DRIVE_LIMIT and _scope_size(people) > SCOPE_LIMIT
+        len(words) > 1 and n <= WIDE_DRIVE_LIMIT and _scope_size(people) > _scope_limit()
     ):
         people = people.filter(driver.people())
     for word in words:
@@ -284,6 +284,15 @@ def search(people: QuerySet[Person], query: str) -> QuerySet[Person]:
 #: WIDE_DRIVE_LIMIT people still starts the search.
 WIDE_DRIVE_LIMIT = 60_000
 SCOPE_LIMIT = 50_000
+#: PostgreSQL goes through a scope by reading every person when it is over a few thousand
+#: units' worth, so it starts from the word's keys sooner.
+SCOPE_LIMITS = {"postgresql": 15_000}
+
+
+def _scope_limit() -> int:
+    return SCOPE_LIMITS.get(connection.vendor, SCOPE_LIMIT)
+
+
 _SCOPES: dict[str, tuple[float, int]] = {}
 
 
@@ -295,7 +304,7 @@ def _scope_size(people: QuerySet[Person]) -> int:
     hit = _SCOPES.get(sql)
     if hit is not None and now - hit[0] < _COUNTS_TTL:
         return hit[1]
-    size = people.order_by().values("pk")[: SCOPE_LIMIT + 1].count()
+    size = people.order_by().values("pk")[: max([SCOPE_LIMIT, *SCOPE_LIMITS.values()]) + 1].count()
     if len(_SCOPES) > 10_000:
         _SCOPES.clear()
     _SCOPES[sql] = (now, size)
@@ -312,7 +321,7 @@ def search_ids(people: QuerySet[Person], query: str, limit: int) -> tuple[list[i
             driver is not None
             and driver.contact is None
             and driver.estimate() > DRIVE_LIMIT
-            and _scope_size(people) > SCOPE_LIMIT
+            and _scope_size(people) > _scope_limit()
         ):
             streamed = _streamed_ids(people, words, driver, limit)
             if streamed is not None:
@@ -352,16 +361,35 @@ def _streamed_ids(
         low = f"t:{prefix}"[:KEY_LENGTH]
         ranges.append("(k.key >= %s AND k.key < %s)")
         params += [low, low[:-1] + chr(ord(low[-1]) + 1)]
-    # SQLite keeps the tables in the order written when told CROSS JOIN: the keys first.
-    join = "CROSS JOIN" if connection.vendor == "sqlite" else "JOIN"
-    sql = (
-        f"SELECT DISTINCT k.person_id FROM {keys} AS k {join} {table}"  # noqa: S608
-        f" ON {table}.id = k.person_id WHERE ({' OR '.join(ranges)}) AND ({where}) LIMIT %s"
-    )
+    condition = " OR ".join(ranges)
+    if connection.vendor == "postgresql":
+        # A LATERAL subquery behind OFFSET 0 is run per key, in the keys' order: PostgreSQL
+        # cannot turn it into the hash join over every person it would otherwise pick. A
+        # person with several tokens starting with the word comes once per token, so more
+        # rows are read and the repeats dropped here.
+        # Each range is its own index scan, read in turn (an OR would be a bitmap of them all).
+        postings = " UNION ALL ".join(
+            f"SELECT person_id FROM {keys} AS k WHERE {r}"  # noqa: S608
+            for r in ranges
+        )
+        sql = (
+            f"SELECT k.person_id FROM ({postings}) AS k CROSS JOIN LATERAL (SELECT 1"  # noqa: S608
+            f" FROM {table} WHERE {table}.id = k.person_id AND ({where}) OFFSET 0) AS x"
+            " LIMIT %s"
+        )
+        values = [*params, *where_params, 3 * (limit + 1)]
+    else:
+        # SQLite keeps the tables in the order written when told CROSS JOIN: the keys first.
+        sql = (
+            f"SELECT DISTINCT k.person_id FROM {keys} AS k CROSS JOIN {table}"  # noqa: S608
+            f" ON {table}.id = k.person_id WHERE ({condition}) AND ({where}) LIMIT %s"
+        )
+        values = [*params, *where_params, limit + 1]
     with connection.cursor() as cur:
-        cur.execute(sql, [*params, *where_params, limit + 1])
-        ids = [row[0] for row in cur.fetchall()]
-    return ids[:limit], len(ids) > limit
+        cur.execute(sql, values)
+        rows = cur.fetchall()
+    ids = list(dict.fromkeys(row[0] for row in rows))
+    return ids[:limit], len(ids) > limit or len(rows) == values[-1]
 
 
 __all__ = ["index_entries", "index_unindexed", "keys_for", "reindex", "search", "search_ids"]

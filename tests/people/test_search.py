@@ -143,6 +143,7 @@ def test_the_streamed_plan_finds_the_same_people(
     search_module._SCOPES.clear()
     monkeypatch.setattr(search_module, "DRIVE_LIMIT", -1)
     monkeypatch.setattr(search_module, "SCOPE_LIMIT", -1)
+    monkeypatch.setattr(search_module, "SCOPE_LIMITS", {})
     calls = []
     streamed = search_module._streamed_ids
     monkeypatch.setattr(search_module, "_streamed_ids", lambda *a: calls.append(a) or streamed(*a))
@@ -161,6 +162,7 @@ def test_the_streamed_plan_over_a_scope_of_nobody(
     search_module._SCOPES.clear()
     monkeypatch.setattr(search_module, "DRIVE_LIMIT", -1)
     monkeypatch.setattr(search_module, "SCOPE_LIMIT", -1)
+    monkeypatch.setattr(search_module, "SCOPE_LIMITS", {})
     nobody = Person.objects.filter(pk__in=[])
     assert search_module._streamed_ids(
         nobody, search_module._words("김"), search_module._words("김")[0], 10
