@@ -366,8 +366,8 @@ def _streamed_ids(
         # A LATERAL subquery behind OFFSET 0 is run per key, in the keys' order: PostgreSQL
         # cannot turn it into the hash join over every person it would otherwise pick. A
         # person with several tokens starting with the word comes once per token, so more
-        # rows are read and the repeats dropped here.
-        # Each range is its own index scan, read in turn (an OR would be a bitmap of them all).
+        # rows may be needed and the repeats are dropped here. Each range is its own index
+        # scan, read in turn (an OR would be a bitmap of them all).
         postings = " UNION ALL ".join(
             f"SELECT person_id FROM {keys} AS k WHERE {r}"  # noqa: S608
             for r in ranges
@@ -377,19 +377,24 @@ def _streamed_ids(
             f" FROM {table} WHERE {table}.id = k.person_id AND ({where}) OFFSET 0) AS x"
             " LIMIT %s"
         )
-        values = [*params, *where_params, 3 * (limit + 1)]
-    else:
-        # SQLite keeps the tables in the order written when told CROSS JOIN: the keys first.
-        sql = (
-            f"SELECT DISTINCT k.person_id FROM {keys} AS k CROSS JOIN {table}"  # noqa: S608
-            f" ON {table}.id = k.person_id WHERE ({condition}) AND ({where}) LIMIT %s"
-        )
-        values = [*params, *where_params, limit + 1]
+        # Read just enough rows first; only when repeats leave too few, read three times as many.
+        for rows_wanted in (limit + 1, 3 * (limit + 1)):
+            with connection.cursor() as cur:
+                cur.execute(sql, [*params, *where_params, rows_wanted])
+                rows = cur.fetchall()
+            ids = list(dict.fromkeys(row[0] for row in rows))
+            if len(ids) > limit or len(rows) < rows_wanted:
+                break
+        return ids[:limit], len(ids) > limit or len(rows) == rows_wanted
+    # SQLite keeps the tables in the order written when told CROSS JOIN: the keys first.
+    sql = (
+        f"SELECT DISTINCT k.person_id FROM {keys} AS k CROSS JOIN {table}"  # noqa: S608
+        f" ON {table}.id = k.person_id WHERE ({condition}) AND ({where}) LIMIT %s"
+    )
     with connection.cursor() as cur:
-        cur.execute(sql, values)
-        rows = cur.fetchall()
-    ids = list(dict.fromkeys(row[0] for row in rows))
-    return ids[:limit], len(ids) > limit or len(rows) == values[-1]
+        cur.execute(sql, [*params, *where_params, limit + 1])
+        ids = [row[0] for row in cur.fetchall()]
+    return ids[:limit], len(ids) > limit
 
 
 __all__ = ["index_entries", "index_unindexed", "keys_for", "reindex", "search", "search_ids"]
