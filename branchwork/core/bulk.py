@@ -1,4 +1,5 @@
-"""The fast bulk-write path: ``COPY`` on PostgreSQL, one ``executemany`` on SQLite.
+"""The fast bulk-write path: ``COPY`` on PostgreSQL, many-row ``INSERT`` statements on SQLite,
+and :func:`bulk_loading` around a large load (indexes and keys made once, after it).
 
 On narrow rows the ORM's ``bulk_create`` runs at ~18k rows/s on these machines, raw
 ``executemany`` at ~190k and ``COPY`` at ~290k; on the 30-column person table ``make bench``

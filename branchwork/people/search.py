@@ -16,9 +16,11 @@ Two derived structures serve this, written together by :func:`reindex` and the b
 * ``Person.search_text``: the person's tokens in one string (" 김 김민수 민수 …"), so a person
   already at hand is checked for a word by looking in their own row.
 
-A query is planned (:func:`search`): when one of its words finds few people (counted on the
-index, the counts kept a few minutes), the search starts from those people; otherwise it goes
-through the people in scope and checks each one, which stops early when many match.
+A query is planned: when one of its words finds few people (counted on the index, the counts
+kept a few minutes), the search starts from those people; otherwise it goes through the
+people in scope, checking each; over a wide scope (the federation), :func:`search_ids` walks
+the least common word's keys in one statement and stops at the list's limit. Every plan
+checks every word on the person's own row, so they find the same people.
 """
 
 from __future__ import annotations
@@ -160,7 +162,8 @@ def index_unindexed(batch: int = 2000) -> int:
 # --------------------------------------------------------------------------------------------
 
 #: A word that finds at most this many people (counted on the index) starts the search from
-#: them; above it, the people in scope are gone through instead (docs/benchmarks.md).
+#: them; a query with no such word goes through the people in scope, or, when the scope is
+#: wide, walks its least common word's keys (docs/benchmarks.md has the measurements).
 DRIVE_LIMIT = 8_000
 _COUNTS: dict[str, tuple[float, int]] = {}
 _COUNTS_TTL = 300.0  # seconds; a stale count only changes the plan, never the result
@@ -189,6 +192,38 @@ def _people_count(prefix: str) -> int:
         _COUNTS.clear()
     _COUNTS[prefix] = (now, count)
     return count
+
+
+#: A scope of more than SCOPE_LIMIT people is "wide": going through it person by person costs
+#: more than starting from a word's keys, even a common word's. PostgreSQL reads every person
+#: to go through a scope of more than a few thousand units' worth, so it switches sooner.
+SCOPE_LIMIT = 50_000
+SCOPE_LIMITS = {"postgresql": 15_000}
+#: Over a wide scope, with several words, a word finding at most this many people starts the
+#: search (search()); with any number of words, search_ids() walks the keys in SQL instead.
+WIDE_DRIVE_LIMIT = 60_000
+
+
+def _scope_limit() -> int:
+    return SCOPE_LIMITS.get(connection.vendor, SCOPE_LIMIT)
+
+
+_SCOPES: dict[str, tuple[float, int]] = {}
+
+
+def _scope_size(people: QuerySet[Person]) -> int:
+    """How many people a scoped queryset holds, counted up to just past the largest scope
+    limit and kept a few minutes (the same user's next search reuses it)."""
+    sql = str(people.query)
+    now = time.monotonic()
+    hit = _SCOPES.get(sql)
+    if hit is not None and now - hit[0] < _COUNTS_TTL:
+        return hit[1]
+    size = people.order_by().values("pk")[: max([SCOPE_LIMIT, *SCOPE_LIMITS.values()]) + 1].count()
+    if len(_SCOPES) > 10_000:
+        _SCOPES.clear()
+    _SCOPES[sql] = (now, size)
+    return size
 
 
 @dataclass(frozen=True)
@@ -278,37 +313,6 @@ def search(people: QuerySet[Person], query: str) -> QuerySet[Person]:
     for word in words:
         people = people.filter(word.condition())
     return people
-
-
-#: With several words and a scope wider than SCOPE_LIMIT people, a word finding at most
-#: WIDE_DRIVE_LIMIT people still starts the search.
-WIDE_DRIVE_LIMIT = 60_000
-SCOPE_LIMIT = 50_000
-#: PostgreSQL goes through a scope by reading every person when it is over a few thousand
-#: units' worth, so it starts from the word's keys sooner.
-SCOPE_LIMITS = {"postgresql": 15_000}
-
-
-def _scope_limit() -> int:
-    return SCOPE_LIMITS.get(connection.vendor, SCOPE_LIMIT)
-
-
-_SCOPES: dict[str, tuple[float, int]] = {}
-
-
-def _scope_size(people: QuerySet[Person]) -> int:
-    """How many people a scoped queryset holds, counted up to just past :data:`SCOPE_LIMIT`
-    and kept a few minutes (the same user's next search reuses it)."""
-    sql = str(people.query)
-    now = time.monotonic()
-    hit = _SCOPES.get(sql)
-    if hit is not None and now - hit[0] < _COUNTS_TTL:
-        return hit[1]
-    size = people.order_by().values("pk")[: max([SCOPE_LIMIT, *SCOPE_LIMITS.values()]) + 1].count()
-    if len(_SCOPES) > 10_000:
-        _SCOPES.clear()
-    _SCOPES[sql] = (now, size)
-    return size
 
 
 def search_ids(people: QuerySet[Person], query: str, limit: int) -> tuple[list[int], bool]:
