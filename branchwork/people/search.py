@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from operator import attrgetter
@@ -103,7 +103,7 @@ def index_entries(person: Any) -> tuple[set[str], str]:
     """The search keys and the search text of a person (any object with the name and contact
     fields), as :func:`reindex` and the bulk path write them."""
     tokens = tokens_for(person)
-    keys = {f"t:{token}"[:KEY_LENGTH] for token in tokens}
+    keys = {_token_key(token) for token in tokens}
     for number in (person.phone, person.mobile):
         digits = _NOT_DIGITS.sub("", number)
         if digits:
@@ -169,12 +169,23 @@ _COUNTS: dict[str, tuple[float, int]] = {}
 _COUNTS_TTL = 300.0  # seconds; a stale count only changes the plan, never the result
 
 
+def _token_key(token: str) -> str:
+    """The key of a token, or of a word's prefix of one (cut to the column's length: a range on
+    a cut prefix finds a few more people, whom the search text then turns away)."""
+    return f"t:{token}"[:KEY_LENGTH]
+
+
+def _past(prefix: str) -> str:
+    """The first string after every string starting with ``prefix`` (bytewise)."""
+    return prefix[:-1] + chr(ord(prefix[-1]) + 1)
+
+
 def _prefix(prefix: str) -> Q:
     """Keys starting with ``prefix``, as a range the (key, person) index serves on both
     databases: keys compare bytewise (SQLite's BINARY, PostgreSQL's "C" collation on this
     column), so the range is exactly the keys with this prefix. (SQLite's LIKE ignores case
     and so skips the index.)"""
-    return Q(key__gte=prefix, key__lt=prefix[:-1] + chr(ord(prefix[-1]) + 1))
+    return Q(key__gte=prefix, key__lt=_past(prefix))
 
 
 _COUNT_CAP = 200_000  # a word counted past this is common enough: ties are broken anyhow
@@ -182,16 +193,25 @@ _COUNT_CAP = 200_000  # a word counted past this is common enough: ties are brok
 
 def _people_count(prefix: str) -> int:
     """How many keys start with ``prefix`` (up to :data:`_COUNT_CAP`), kept a few minutes."""
+    return _remembered(
+        _COUNTS,
+        prefix,
+        lambda: (
+            PersonSearchKey.objects.filter(_prefix(prefix)).values("person_id")[:_COUNT_CAP].count()
+        ),
+    )
+
+
+def _remembered(store: dict[str, tuple[float, int]], key: str, count: Callable[[], int]) -> int:
+    """A count kept for :data:`_COUNTS_TTL` seconds (a stale one only changes the plan)."""
     now = time.monotonic()
-    hit = _COUNTS.get(prefix)
+    hit = store.get(key)
     if hit is not None and now - hit[0] < _COUNTS_TTL:
         return hit[1]
-    n = PersonSearchKey.objects.filter(_prefix(prefix)).values("person_id")[:_COUNT_CAP]
-    count = n.count()
-    if len(_COUNTS) > 50_000:
-        _COUNTS.clear()
-    _COUNTS[prefix] = (now, count)
-    return count
+    if len(store) > 50_000:
+        store.clear()
+    store[key] = (now, count())
+    return store[key][1]
 
 
 #: A scope of more than SCOPE_LIMIT people is "wide": going through it person by person costs
@@ -214,16 +234,10 @@ _SCOPES: dict[str, tuple[float, int]] = {}
 def _scope_size(people: QuerySet[Person]) -> int:
     """How many people a scoped queryset holds, counted up to just past the largest scope
     limit and kept a few minutes (the same user's next search reuses it)."""
-    sql = str(people.query)
-    now = time.monotonic()
-    hit = _SCOPES.get(sql)
-    if hit is not None and now - hit[0] < _COUNTS_TTL:
-        return hit[1]
-    size = people.order_by().values("pk")[: max([SCOPE_LIMIT, *SCOPE_LIMITS.values()]) + 1].count()
-    if len(_SCOPES) > 10_000:
-        _SCOPES.clear()
-    _SCOPES[sql] = (now, size)
-    return size
+    largest = max([SCOPE_LIMIT, *SCOPE_LIMITS.values()])
+    return _remembered(
+        _SCOPES, str(people.query), lambda: people.order_by().values("pk")[: largest + 1].count()
+    )
 
 
 @dataclass(frozen=True)
@@ -244,14 +258,14 @@ class _Word:
     def estimate(self) -> int:
         if self.contact is not None:
             return 1  # a phone number or an address: a handful of people at most
-        return sum(_people_count(f"t:{p}"[:KEY_LENGTH]) for p in self.prefixes)
+        return sum(_people_count(_token_key(p)) for p in self.prefixes)
 
     def people(self) -> Q:
         if self.contact is not None:
             return self.contact
         cond = Q()
         for prefix in self.prefixes:
-            cond |= _prefix(f"t:{prefix}"[:KEY_LENGTH])
+            cond |= _prefix(_token_key(prefix))
         return Q(pk__in=PersonSearchKey.objects.filter(cond).values("person_id"))
 
 
@@ -362,9 +376,9 @@ def _streamed_ids(
     keys = connection.ops.quote_name(PersonSearchKey._meta.db_table)
     ranges, params = [], []
     for prefix in driver.prefixes:
-        low = f"t:{prefix}"[:KEY_LENGTH]
+        low = _token_key(prefix)
         ranges.append("(k.key >= %s AND k.key < %s)")
-        params += [low, low[:-1] + chr(ord(low[-1]) + 1)]
+        params += [low, _past(low)]
     condition = " OR ".join(ranges)
     if connection.vendor == "postgresql":
         # A LATERAL subquery behind OFFSET 0 is run per key, in the keys' order: PostgreSQL
