@@ -188,19 +188,14 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
     # The search, as the people list runs it: at most RESULT_LIMIT ids, then a page in name
     # order. Under every demo user, from the whole federation down to one branch.
-    from branchwork.people.search import search_ids
     from branchwork.people.views import PAGE_SIZE as LIST_PAGE
-    from branchwork.people.views import RESULT_LIMIT
+    from branchwork.people.views import found_people
 
     def one_search(user: Any, query: str) -> tuple[int, list[int]]:
         people = visible_people(user).filter(erased_at__isnull=True)
-        ids, _more = search_ids(people, query, RESULT_LIMIT)
-        page = list(
-            Person.objects.filter(pk__in=ids)
-            .select_related("unit")
-            .order_by("family_name_kana", "given_name_kana", "id")[:LIST_PAGE]
-        )
-        return len(ids), [p.pk for p in page]
+        found, _more = found_people(people, query)
+        page = found[:LIST_PAGE]
+        return len(found), [p.pk for p in page]
 
     from branchwork.core.text import query_keys
 

@@ -48,3 +48,23 @@ class CappedPaginator(Paginator[Any]):
     def capped(self) -> bool:
         """True when there are more rows than were counted."""
         return self._counted[1]
+
+
+class InOrder(Sequence[Any]):
+    """Rows known by their ids, in that order, read from ``rows`` (a queryset) a page at a time:
+    what a paginator pages through when the ids were found and ordered by a cheaper query
+    (a search's ids, put in name order, fetched 25 at a time)."""
+
+    def __init__(self, rows: Any, ids: Sequence[Any]) -> None:
+        self.rows = rows
+        self.ids = list(ids)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def __getitem__(self, index: Any) -> Any:
+        if not isinstance(index, slice):
+            return self.rows.get(pk=self.ids[index])
+        wanted = self.ids[index]
+        found = self.rows.in_bulk(wanted)
+        return [found[pk] for pk in wanted if pk in found]

@@ -10,16 +10,22 @@ e-mail addresses are matched whole.
 
 Two derived structures serve this, written together by :func:`reindex` and the bulk path:
 
-* ``PersonSearchKey`` rows ``t:<token>``, ``p:<digits>`` and ``e:<address>``, keyed by
-  (person, key) with a (key, person) index: the people a word finds are one range of that
-  index (keys compare bytewise on both databases).
+* ``PersonSearchKey`` rows ``t:<token>`` for each part of a name, ``w:<family> <given>`` for
+  each whole name, ``p:<digits>`` and ``e:<address>``, keyed by (person, key) with a (key,
+  person) index. The people a word finds are a few ranges of that index: the tokens starting
+  with it, and the whole names it runs into past a family name (split after each character;
+  keys compare bytewise on both databases). A whole name keyed apart keeps a common family
+  name's range to one key per person.
 * ``Person.search_text``: the person's tokens in one string (" 김 김민수 민수 …"), so a person
   already at hand is checked for a word by looking in their own row.
 
 A query is planned: when one of its words finds few people (counted on the index, the counts
-kept a few minutes), the search starts from those people; otherwise it goes through the
-people in scope, checking each; over a wide scope (the federation), :func:`search_ids` walks
-the least common word's keys in one statement and stops at the list's limit. Every plan
+kept an hour), the search starts from those people; otherwise it goes through the people in
+scope, checking each. Over a wide scope (the federation) :func:`search_ids` stops at the
+list's limit: two common words typed as a name are first looked for as a whole name, which
+fills the list when they are common together; otherwise the least common word's keys are
+walked in one statement, each person checked in their row, or, on PostgreSQL when it costs
+less, the words' keys are hashed and joined in the index before any row is read. Every plan
 checks every word on the person's own row, so they find the same people.
 """
 
@@ -34,10 +40,12 @@ from operator import attrgetter
 from typing import Any
 
 from django.core.exceptions import EmptyResultSet
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Q, QuerySet
+from django.db.models.expressions import RawSQL
 
 from branchwork.core.bulk import bulk_insert_fanout
+from branchwork.core.db import pk_in
 from branchwork.core.text import name_keys, normalise, query_keys
 
 from .models import Person, PersonSearchKey
@@ -87,29 +95,37 @@ _given_forms = attrgetter(*NAME_PARTS[1])
 _NOT_DIGITS = re.compile(r"\D")
 
 
-def tokens_for(person: Any) -> set[str]:
-    """The normalised tokens a person is found by (any object with the name fields)."""
+def _name_tokens(person: Any) -> tuple[set[str], set[tuple[str, str]]]:
+    """The tokens of a person's family and given names, and their whole names as (family,
+    given) pairs, one per script that has both."""
     family, family_norm = _part_tokens(_family_forms(person))
     given, given_norm = _part_tokens(_given_forms(person))
-    out = set(family)
-    out |= given
-    for f, g in zip(family_norm, given_norm, strict=True):
-        if f and g:
-            out.add(f + g)  # the whole name, as typed without a space
-    return out
+    parts = set(family)
+    parts |= given
+    wholes = {(f, g) for f, g in zip(family_norm, given_norm, strict=True) if f and g}
+    return parts, wholes
+
+
+def tokens_for(person: Any) -> set[str]:
+    """The normalised tokens a person is found by (any object with the name fields): each part
+    of the name, and the whole name as typed without a space."""
+    parts, wholes = _name_tokens(person)
+    return parts | {f + g for f, g in wholes}
 
 
 def index_entries(person: Any) -> tuple[set[str], str]:
     """The search keys and the search text of a person (any object with the name and contact
     fields), as :func:`reindex` and the bulk path write them."""
-    tokens = tokens_for(person)
-    keys = {_token_key(token) for token in tokens}
+    parts, wholes = _name_tokens(person)
+    keys = {_token_key(token) for token in parts}
+    keys |= {_whole_key(f, g) for f, g in wholes}
     for number in (person.phone, person.mobile):
         digits = _NOT_DIGITS.sub("", number)
         if digits:
             keys.add(f"p:{digits[-8:]}")  # the last 8 digits: national or +81 forms meet
     if person.email:
         keys.add(f"e:{person.email.strip().lower()}"[:KEY_LENGTH])
+    tokens = parts | {f + g for f, g in wholes}
     return keys, "".join(f" {token}" for token in sorted(tokens))
 
 
@@ -166,13 +182,29 @@ def index_unindexed(batch: int = 2000) -> int:
 #: wide, walks its least common word's keys (docs/benchmarks.md has the measurements).
 DRIVE_LIMIT = 8_000
 _COUNTS: dict[str, tuple[float, int]] = {}
-_COUNTS_TTL = 300.0  # seconds; a stale count only changes the plan, never the result
+_COUNTS_TTL = 3600.0  # seconds; a stale count only changes the plan, never the result
 
 
 def _token_key(token: str) -> str:
     """The key of a token, or of a word's prefix of one (cut to the column's length: a range on
     a cut prefix finds a few more people, whom the search text then turns away)."""
     return f"t:{token}"[:KEY_LENGTH]
+
+
+def _whole_key(family: str, given: str) -> str:
+    """The key of a whole name: family and given name apart, so that a word is looked up in the
+    whole names only where it runs on past a family name (see :func:`_ranges`)."""
+    return f"w:{family} {given}"[:KEY_LENGTH]
+
+
+def _ranges(prefix: str) -> tuple[str, ...]:
+    """Where the keys of the people a word's prefix finds begin: a token starting with it
+    (``t:``), or a whole name it runs into, split after each possible family name (``w:``). A
+    whole name the word ends within the family name of is found by the family name itself, so
+    the ranges hold each person once per token of theirs that the word starts."""
+    return (_token_key(prefix),) + tuple(
+        _whole_key(prefix[:i], prefix[i:]) for i in range(1, len(prefix))
+    )
 
 
 def _past(prefix: str) -> str:
@@ -188,18 +220,48 @@ def _prefix(prefix: str) -> Q:
     return Q(key__gte=prefix, key__lt=_past(prefix))
 
 
-_COUNT_CAP = 200_000  # a word counted past this is common enough: ties are broken anyhow
+#: A word counted past this is common enough; counting it further would cost more than the
+#: plans it chooses between differ by. Among such words the shortest counts as the commonest.
+_COUNT_CAP = 50_000
 
 
-def _people_count(prefix: str) -> int:
-    """How many keys start with ``prefix`` (up to :data:`_COUNT_CAP`), kept a few minutes."""
-    return _remembered(
-        _COUNTS,
-        prefix,
-        lambda: (
-            PersonSearchKey.objects.filter(_prefix(prefix)).values("person_id")[:_COUNT_CAP].count()
-        ),
+def _key_ranges(starts: Iterable[str]) -> tuple[list[str], list[str]]:
+    """SQL conditions on ``k.key`` for the ranges of keys beginning with each of ``starts``,
+    and their parameters."""
+    conditions, params = [], []
+    for low in starts:
+        conditions.append("(k.key >= %s AND k.key < %s)")
+        params += [low, _past(low)]
+    return conditions, params
+
+
+def _postings(starts: Iterable[str]) -> tuple[str, list[str]]:
+    """The person ids in the key ranges beginning with ``starts``, as one SQL query: each range
+    its own index scan, read in turn (an OR would make PostgreSQL merge bitmaps of them all and
+    read the table's pages). A person comes once per key of theirs in the ranges."""
+    keys = connection.ops.quote_name(PersonSearchKey._meta.db_table)
+    conditions, params = _key_ranges(starts)
+    sql = " UNION ALL ".join(
+        f"SELECT k.person_id FROM {keys} AS k WHERE {c}"  # noqa: S608
+        for c in conditions
     )
+    return sql, params
+
+
+def _people_count(starts: tuple[str, ...]) -> int:
+    """How many keys begin with any of ``starts`` (up to :data:`_COUNT_CAP`), kept a few
+    minutes."""
+
+    def count() -> int:
+        postings, params = _postings(starts)
+        with connection.cursor() as cur:
+            cur.execute(
+                f"SELECT COUNT(*) FROM ({postings} LIMIT %s) AS x",  # noqa: S608
+                [*params, _COUNT_CAP],
+            )
+            return int(cur.fetchone()[0])
+
+    return _remembered(_COUNTS, "\n".join(starts), count)
 
 
 def _remembered(store: dict[str, tuple[float, int]], key: str, count: Callable[[], int]) -> int:
@@ -233,7 +295,7 @@ _SCOPES: dict[str, tuple[float, int]] = {}
 
 def _scope_size(people: QuerySet[Person]) -> int:
     """How many people a scoped queryset holds, counted up to just past the largest scope
-    limit and kept a few minutes (the same user's next search reuses it)."""
+    limit and kept an hour (the same user's next search reuses it)."""
     largest = max([SCOPE_LIMIT, *SCOPE_LIMITS.values()])
     return _remembered(
         _SCOPES, str(people.query), lambda: people.order_by().values("pk")[: largest + 1].count()
@@ -255,18 +317,21 @@ class _Word:
             cond |= Q(search_text__contains=f" {prefix}")
         return cond
 
+    @property
+    def starts(self) -> tuple[str, ...]:
+        """Where the key ranges of the people this word finds begin (see :func:`_ranges`)."""
+        return tuple(start for prefix in self.prefixes for start in _ranges(prefix))
+
     def estimate(self) -> int:
         if self.contact is not None:
             return 1  # a phone number or an address: a handful of people at most
-        return sum(_people_count(_token_key(p)) for p in self.prefixes)
+        return _people_count(self.starts)
 
     def people(self) -> Q:
         if self.contact is not None:
             return self.contact
-        cond = Q()
-        for prefix in self.prefixes:
-            cond |= _prefix(_token_key(prefix))
-        return Q(pk__in=PersonSearchKey.objects.filter(cond).values("person_id"))
+        # The SQL is made here; the keys are parameters.
+        return Q(pk__in=RawSQL(*_postings(self.starts)))  # noqa: S611
 
 
 def contact_q(term: str) -> Q | None:
@@ -334,26 +399,123 @@ def search_ids(people: QuerySet[Person], query: str, limit: int) -> tuple[list[i
     list shows, without going through every match of a one-word query over the registry."""
     if contact_q("".join(query.split())) is None:
         words = _words(query)
-        driver = min(words, key=lambda w: w.estimate()) if words else None
         if (
-            driver is not None
-            and driver.contact is None
-            and driver.estimate() > DRIVE_LIMIT
+            words
+            and all(word.contact is None for word in words)
             and _scope_size(people) > _scope_limit()
         ):
-            streamed = _streamed_ids(people, words, driver, limit)
-            if streamed is not None:
-                return streamed
+            sizes = sorted(word.estimate() for word in words)
+            if len(words) > 1 and sizes[0] > DRIVE_LIMIT:
+                # Common words typed as a name ("Kim Chol"): the people whose whole name is
+                # one followed by the other are read first. When they fill the list, no one
+                # else needs to be looked for.
+                pairs = _whole_name_starts(words)
+                if _people_count(pairs) > limit:  # (counted on the index: cheaper than a walk)
+                    fast = _streamed_ids(people, words, pairs, limit)
+                    if fast is not None and fast[1]:
+                        return fast
+            if connection.vendor == "postgresql" and _hashing_pays(sizes, _scope_size(people)):
+                return _hashed_ids(people, words, limit)
+            if sizes[0] > DRIVE_LIMIT:
+                driver = min(words, key=lambda w: w.estimate())
+                streamed = _streamed_ids(people, words, driver.starts, limit)
+                if streamed is not None:
+                    return streamed
     # Unordered: which people are found first does not matter, and an order would make the
     # database walk everyone in that order rather than start from the word or the scope.
     ids = list(search(people, query).order_by().values_list("pk", flat=True)[: limit + 1])
     return ids[:limit], len(ids) > limit
 
 
+#: What PostgreSQL spends, in microseconds, to read a person's row for a check (an index
+#: descent and a heap page: the nested loop of the other plans), to hash a person id, and to
+#: look one up in a hash while walking keys (bench/registry.py, 2 CPUs).
+CHECK_US, HASH_US, PROBE_US = 5.0, 0.5, 0.3
+
+
+def _hashing_pays(sizes: list[int], scope: int) -> bool:
+    """Whether the hashed plan (:func:`_hashed_ids`) costs less than reading a row per key of
+    the least common word, for words finding ``sizes`` people (least first) in a wide scope of
+    about ``scope`` people. A scope smaller than the largest scope limit is hashed too."""
+    hashed = sum(sizes[:-1]) + (scope if scope <= SCOPE_LIMIT else 0)
+    if not hashed:
+        return False  # one word over the whole registry: the streamed plan stops early
+    walked = sizes[-1] if sizes[-1] < _COUNT_CAP else 2 * _COUNT_CAP  # counted no further
+    return CHECK_US * sizes[0] > HASH_US * hashed + PROBE_US * walked
+
+
+def _checked(people: QuerySet[Person], words: list[_Word]) -> QuerySet[Person]:
+    """The people in scope who have every word, each checked in their own row."""
+    checked = people.select_related(None).order_by()
+    for word in words:
+        checked = checked.filter(word.condition())
+    return checked
+
+
+def _hashed_ids(people: QuerySet[Person], words: list[_Word], limit: int) -> tuple[list[int], bool]:
+    """Common words over a wide scope, on PostgreSQL: the people every word's keys hold, found
+    in the key index alone. The less common words' people (and those of a scope that is not
+    most of the registry) are hashed; the most common word's keys are walked against them
+    until enough are found; only those people are read and checked. Matches that are scattered
+    ("Im Yong": two common words, a few hundred people with both) cost one pass over each
+    word's keys instead of a row read per key.
+
+    The planner is told not to join by nested loops here: its estimates for key ranges are
+    far off, and a nested loop over two ranges of tens of thousands of keys is the worst plan.
+    """
+    ordered = sorted(words, key=lambda w: (w.estimate(), -min(map(len, w.prefixes))))
+    walked, params = _postings(ordered[-1].starts)
+    conditions = []
+    for word in ordered[:-1]:
+        hashed, hashed_params = _postings(word.starts)
+        conditions.append(f"k.person_id IN ({hashed})")
+        params += hashed_params
+    if _scope_size(people) <= SCOPE_LIMIT:
+        try:
+            scope, scope_params = people.order_by().values("pk").query.sql_with_params()
+        except EmptyResultSet:  # a scope of nobody
+            return [], False
+        conditions.append(f"k.person_id IN ({scope})")
+        params += scope_params
+    sql = (
+        f"SELECT k.person_id FROM ({walked}) AS k WHERE {' AND '.join(conditions)}"  # noqa: S608
+        " LIMIT %s"
+    )
+    checked = _checked(people, words)
+    wanted = limit + 1
+    while True:
+        with transaction.atomic(using=people.db), connection.cursor() as cur:
+            cur.execute("SET LOCAL enable_nestloop = off; SET LOCAL jit = off")
+            cur.execute(sql, [*params, wanted])
+            rows = cur.fetchall()
+            cur.execute("RESET enable_nestloop; RESET jit")
+        candidates = list(dict.fromkeys(row[0] for row in rows))
+        ids = list(
+            checked.filter(pk_in(candidates, people.db)).values_list("pk", flat=True)[: limit + 1]
+        )
+        if len(ids) > limit or len(rows) < wanted:
+            return ids[:limit], len(ids) > limit
+        # Repeats or people turned away by their own row left too few: ask for more.
+        wanted *= 4
+
+
+def _whole_name_starts(words: list[_Word]) -> tuple[str, ...]:
+    """The whole-name key ranges of the first two words read as a family and a given name, in
+    either order: the people they hold have both words."""
+    first, second = words[0].prefixes, words[1].prefixes
+    return tuple(
+        _whole_key(family, given)
+        for a, b in ((first, second), (second, first))
+        for family in a
+        for given in b
+    )
+
+
 def _streamed_ids(
-    people: QuerySet[Person], words: list[_Word], driver: _Word, limit: int
+    people: QuerySet[Person], words: list[_Word], starts: tuple[str, ...], limit: int
 ) -> tuple[list[int], bool] | None:
-    """Common words over a wide scope: walk the least common word's keys in index order, each
+    """Common words over a wide scope: walk the keys beginning with ``starts`` (the least
+    common word's) in index order, each
     person checked in its own row for the scope and every word, until ``limit`` are found. A
     common word is done after its first thousand keys; scattered matches cost one read per key
     of that word, never a pass over the whole scope.
@@ -361,9 +523,7 @@ def _streamed_ids(
     The people's own conditions are taken from the queryset as SQL; a queryset that joins other
     tables is left to :func:`search` (``None``).
     """
-    checked = people.select_related(None).order_by()
-    for word in words:
-        checked = checked.filter(word.condition())
+    checked = _checked(people, words)
     query = checked.query
     if sum(1 for alias in query.alias_map if query.alias_refcount[alias]) != 1:
         return None
@@ -374,22 +534,12 @@ def _streamed_ids(
         return [], False
     table = connection.ops.quote_name(Person._meta.db_table)
     keys = connection.ops.quote_name(PersonSearchKey._meta.db_table)
-    ranges, params = [], []
-    for prefix in driver.prefixes:
-        low = _token_key(prefix)
-        ranges.append("(k.key >= %s AND k.key < %s)")
-        params += [low, _past(low)]
-    condition = " OR ".join(ranges)
     if connection.vendor == "postgresql":
         # A LATERAL subquery behind OFFSET 0 is run per key, in the keys' order: PostgreSQL
         # cannot turn it into the hash join over every person it would otherwise pick. A
         # person with several tokens starting with the word comes once per token, so more
-        # rows may be needed and the repeats are dropped here. Each range is its own index
-        # scan, read in turn (an OR would be a bitmap of them all).
-        postings = " UNION ALL ".join(
-            f"SELECT person_id FROM {keys} AS k WHERE {r}"  # noqa: S608
-            for r in ranges
-        )
+        # rows may be needed and the repeats are dropped here.
+        postings, params = _postings(starts)
         sql = (
             f"SELECT k.person_id FROM ({postings}) AS k CROSS JOIN LATERAL (SELECT 1"  # noqa: S608
             f" FROM {table} WHERE {table}.id = k.person_id AND ({where}) OFFSET 0) AS x"
@@ -405,9 +555,10 @@ def _streamed_ids(
                 break
         return ids[:limit], len(ids) > limit or len(rows) == rows_wanted
     # SQLite keeps the tables in the order written when told CROSS JOIN: the keys first.
+    ranges, params = _key_ranges(starts)
     sql = (
         f"SELECT DISTINCT k.person_id FROM {keys} AS k CROSS JOIN {table}"  # noqa: S608
-        f" ON {table}.id = k.person_id WHERE ({condition}) AND ({where}) LIMIT %s"
+        f" ON {table}.id = k.person_id WHERE ({' OR '.join(ranges)}) AND ({where}) LIMIT %s"
     )
     with connection.cursor() as cur:
         cur.execute(sql, [*params, *where_params, limit + 1])

@@ -7,15 +7,17 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from branchwork.access.scoping import scope_for
+from branchwork.core.db import pk_in
 from branchwork.core.errors import PermissionDeniedError
 from branchwork.core.forms import apply_errors, submit
-from branchwork.core.paging import CappedPaginator
+from branchwork.core.paging import CappedPaginator, InOrder
 from branchwork.org.selectors import get_unit_for, root_units, unit_in_scope
 
 from . import duplicates, services
@@ -46,6 +48,20 @@ RESULT_LIMIT = 1000  # people a search lists at most (the first found, in name o
 LIST_LIMIT = 10_000  # people the unsearched list counts exactly
 
 
+NAME_ORDER = ("family_name_kana", "given_name_kana", "id")
+
+
+def found_people(people: QuerySet[Person], query: str) -> tuple[InOrder, bool]:
+    """The people a search lists, in name order, read a page at a time; and whether more
+    people match. A one-word search can match a fifth of the registry: the list takes the first
+    RESULT_LIMIT people found and says when there are more."""
+    ids, more = search_ids(people, query, RESULT_LIMIT)
+    # The ids are put in name order first, and a page of people read by id. Ordered and cut to
+    # a page in one statement, PostgreSQL walks the name index through the whole registry.
+    ordered = Person.objects.filter(pk_in(ids)).order_by(*NAME_ORDER).values_list("pk", flat=True)
+    return InOrder(Person.objects.select_related("unit"), list(ordered)), more
+
+
 @login_required
 @require_GET
 def person_list(request: HttpRequest) -> HttpResponse:
@@ -56,15 +72,11 @@ def person_list(request: HttpRequest) -> HttpResponse:
     if request.GET.get("unit"):
         unit = get_unit_for(request.user, request.GET["unit"])
         people = people.filter(unit__path__startswith=unit.path)
-    ordered = ("family_name_kana", "given_name_kana", "id")
     if query:
-        # A one-word search can match a fifth of the registry: the list takes the first
-        # RESULT_LIMIT people found, in name order, and says when there are more.
-        ids, more = search_ids(people, query, RESULT_LIMIT)
-        found = Person.objects.filter(pk__in=ids).select_related("unit").order_by(*ordered)
-        paginator = CappedPaginator(found, PAGE_SIZE, known=(len(ids), more))
+        found, more = found_people(people, query)
+        paginator = CappedPaginator(found, PAGE_SIZE, known=(len(found), more))
     else:
-        paginator = CappedPaginator(people.order_by(*ordered), PAGE_SIZE, cap=LIST_LIMIT)
+        paginator = CappedPaginator(people.order_by(*NAME_ORDER), PAGE_SIZE, cap=LIST_LIMIT)
     page = paginator.get_page(request.GET.get("page"))
     template = "people/_results.html" if request.htmx else "people/person_list.html"  # type: ignore[attr-defined]
     return render(request, template, {"form": form, "page": page, "query": query, "unit": unit})

@@ -44,10 +44,12 @@ def kim(federation: Federation) -> Person:
 
 def test_keys_and_text_are_the_name_tokens(kim: Person) -> None:
     kim.refresh_from_db()
-    tokens = {"김", "민수", "김민수", "きむ", "みんす", "きむみんす", "kim", "minsu", "kimminsu"}
-    assert set(kim.search_text.split()) == tokens
+    parts = {"김", "민수", "きむ", "みんす", "kim", "minsu"}
+    wholes = {("김", "민수"), ("きむ", "みんす"), ("kim", "minsu")}
+    assert set(kim.search_text.split()) == parts | {f + g for f, g in wholes}
     keys = set(PersonSearchKey.objects.filter(person=kim).values_list("key", flat=True))
-    assert keys == {f"t:{t}" for t in tokens}
+    # Whole names are keyed apart, family and given name split by a space.
+    assert keys == {f"t:{t}" for t in parts} | {f"w:{f} {g}" for f, g in wholes}
 
 
 @pytest.mark.parametrize(
@@ -130,29 +132,85 @@ def test_capped_paginator_counts_up_to_its_cap(federation: Federation) -> None:
     assert (whole.count, whole.capped) == (4, False)
 
 
-@pytest.mark.parametrize("query", ["김", "민수", "김 민수", "kim minsu", "Lee", "nobody"])
-def test_the_streamed_plan_finds_the_same_people(
-    federation: Federation, kim: Person, query: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Common words over a wide scope walk the key index in SQL; forced here on a small one."""
-    add(federation, family_name_hangul="김", given_name_hangul="철수", family_name_latin="Kim")
-    add(federation, family_name_hangul="이", given_name_hangul="민수", family_name_latin="Lee")
-    people = visible_people(federation.officer_a).filter(erased_at__isnull=True)
-    expected = set(search(people, query).values_list("pk", flat=True))
+def _wide(monkeypatch: pytest.MonkeyPatch, **limits: Any) -> None:
+    """Make every scope wide and every word common: the plans for the whole registry, forced
+    on a small one."""
     search_module._COUNTS.clear()
     search_module._SCOPES.clear()
     monkeypatch.setattr(search_module, "DRIVE_LIMIT", -1)
-    monkeypatch.setattr(search_module, "SCOPE_LIMIT", -1)
-    monkeypatch.setattr(search_module, "SCOPE_LIMITS", {})
-    calls = []
-    streamed = search_module._streamed_ids
-    monkeypatch.setattr(search_module, "_streamed_ids", lambda *a: calls.append(a) or streamed(*a))
+    monkeypatch.setattr(search_module, "SCOPE_LIMIT", limits.get("scope_limit", -1))
+    monkeypatch.setattr(search_module, "SCOPE_LIMITS", limits.get("scope_limits", {}))
+
+
+def _spy(monkeypatch: pytest.MonkeyPatch, name: str) -> list[Any]:
+    calls: list[Any] = []
+    real = getattr(search_module, name)
+    monkeypatch.setattr(search_module, name, lambda *a: calls.append(a) or real(*a))
+    return calls
+
+
+@pytest.fixture
+def namesakes(federation: Federation, kim: Person) -> None:
+    add(federation, family_name_hangul="김", given_name_hangul="철수", family_name_latin="Kim")
+    add(federation, family_name_hangul="이", given_name_hangul="민수", family_name_latin="Lee")
+    add(federation, family_name_hangul="민", given_name_hangul="김수", family_name_latin="Min")
+
+
+@pytest.mark.parametrize("query", ["김", "민수", "김 민수", "kim minsu", "Lee", "nobody"])
+def test_the_plans_over_a_wide_scope_find_the_same_people(
+    federation: Federation, namesakes: None, query: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Common words over a wide scope walk the key index in SQL (or, for several words on
+    PostgreSQL, hash their keys); forced here on a small registry."""
+    people = visible_people(federation.officer_a).filter(erased_at__isnull=True)
+    expected = set(search(people, query).values_list("pk", flat=True))
+    _wide(monkeypatch)
+    streamed, hashed = _spy(monkeypatch, "_streamed_ids"), _spy(monkeypatch, "_hashed_ids")
     ids, more = search_ids(people, query, 100)
-    assert calls and set(ids) == expected and not more
+    assert streamed or hashed
+    assert set(ids) == expected and not more
     # Out of scope stays out: officer B sees none of branch A's people.
     theirs = visible_people(federation.officer_b).filter(erased_at__isnull=True)
     other, _more = search_ids(theirs, query, 100)
     assert not set(other) & expected
+
+
+@pytest.mark.postgres_only
+@pytest.mark.parametrize("query", ["김 민수", "민 김", "kim minsu", "Lee 민", "철수 이"])
+def test_hashed_words_and_a_hashed_scope_find_the_same_people(
+    federation: Federation, namesakes: None, query: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Several common words on PostgreSQL: their keys are hashed and joined; a scope that is
+    not most of the registry is hashed with them. The people found are those search() finds,
+    in scope only."""
+    people = visible_people(federation.officer_a).filter(erased_at__isnull=True)
+    expected = set(search(people, query).values_list("pk", flat=True))
+    _wide(monkeypatch, scope_limit=10**6, scope_limits={"postgresql": -1})
+    hashed = _spy(monkeypatch, "_hashed_ids")
+    ids, more = search_ids(people, query, 100)
+    assert hashed and set(ids) == expected and not more
+    theirs = visible_people(federation.officer_b).filter(erased_at__isnull=True)
+    other, _more = search_ids(theirs, query, 100)
+    assert not set(other) & expected
+    # Asked for fewer than match, it says there are more.
+    if len(expected) > 1:
+        some, more = search_ids(people, query, 1)
+        assert len(some) == 1 and set(some) <= expected and more
+
+
+def test_a_name_typed_whole_fills_the_list_from_whole_names_first(
+    federation: Federation, namesakes: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two common words whose whole-name keys alone fill the list: only those are read."""
+    for i in range(3):
+        add(federation, family_name_hangul="김", given_name_hangul=f"민{i}")
+    people = visible_people(federation.officer_a).filter(erased_at__isnull=True)
+    expected = set(search(people, "김 민").values_list("pk", flat=True))
+    _wide(monkeypatch)
+    streamed, hashed = _spy(monkeypatch, "_streamed_ids"), _spy(monkeypatch, "_hashed_ids")
+    ids, more = search_ids(people, "김 민", 2)
+    assert len(ids) == 2 and set(ids) <= expected and more
+    assert not hashed and streamed[0][2] == ("w:김 민", "w:민 김")
 
 
 def test_the_streamed_plan_over_a_scope_of_nobody(
@@ -160,10 +218,17 @@ def test_the_streamed_plan_over_a_scope_of_nobody(
 ) -> None:
     search_module._COUNTS.clear()
     search_module._SCOPES.clear()
-    monkeypatch.setattr(search_module, "DRIVE_LIMIT", -1)
-    monkeypatch.setattr(search_module, "SCOPE_LIMIT", -1)
-    monkeypatch.setattr(search_module, "SCOPE_LIMITS", {})
+    _wide(monkeypatch)
     nobody = Person.objects.filter(pk__in=[])
-    assert search_module._streamed_ids(
-        nobody, search_module._words("김"), search_module._words("김")[0], 10
-    ) == ([], False)
+    words = search_module._words("김")
+    assert search_module._streamed_ids(nobody, words, words[0].starts, 10) == ([], False)
+
+
+def test_found_people_are_listed_in_name_order_a_page_at_a_time(federation: Federation) -> None:
+    for kana in ("ミン", "キム", "パク"):
+        add(federation, family_name_hangul="윤", given_name_hangul="다", family_name_kana=kana)
+    people = visible_people(federation.officer_a).filter(erased_at__isnull=True)
+    found, more = views.found_people(people, "윤")
+    assert len(found) == 3 and not more
+    assert [p.family_name_kana for p in found[0:3]] == ["キム", "パク", "ミン"]
+    assert found[1].family_name_kana == "パク" and found[1:2] == [found[1]]
