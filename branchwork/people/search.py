@@ -405,7 +405,8 @@ def search_ids(people: QuerySet[Person], query: str, limit: int) -> tuple[list[i
             and _scope_size(people) > _scope_limit()
         ):
             sizes = sorted(word.estimate() for word in words)
-            if len(words) > 1 and sizes[0] > DRIVE_LIMIT:
+            most = _scope_size(people) > SCOPE_LIMIT  # most of the registry, not a region
+            if most and len(words) > 1 and sizes[0] > DRIVE_LIMIT:
                 # Common words typed as a name ("Kim Chol"): the people whose whole name is
                 # one followed by the other are read first. When they fill the list, no one
                 # else needs to be looked for.
@@ -436,10 +437,15 @@ CHECK_US, HASH_US, PROBE_US = 5.0, 0.5, 0.3
 def _hashing_pays(sizes: list[int], scope: int) -> bool:
     """Whether the hashed plan (:func:`_hashed_ids`) costs less than reading a row per key of
     the least common word, for words finding ``sizes`` people (least first) in a wide scope of
-    about ``scope`` people. A scope smaller than the largest scope limit is hashed too."""
-    hashed = sum(sizes[:-1]) + (scope if scope <= SCOPE_LIMIT else 0)
-    if not hashed:
-        return False  # one word over the whole registry: the streamed plan stops early
+    about ``scope`` people.
+
+    Only over most of the registry: the people the words share are then mostly in scope. In a
+    region's scope most of them are turned away by their own row, so reading rows from the
+    start costs less than finding many people only to read and turn them away. (Hashing the
+    scope's people too would take a pass over their rows: the scope is known by unit.)"""
+    if len(sizes) < 2 or scope <= SCOPE_LIMIT:
+        return False
+    hashed = sum(sizes[:-1])
     walked = sizes[-1] if sizes[-1] < _COUNT_CAP else 2 * _COUNT_CAP  # counted no further
     return CHECK_US * sizes[0] > HASH_US * hashed + PROBE_US * walked
 
@@ -453,12 +459,11 @@ def _checked(people: QuerySet[Person], words: list[_Word]) -> QuerySet[Person]:
 
 
 def _hashed_ids(people: QuerySet[Person], words: list[_Word], limit: int) -> tuple[list[int], bool]:
-    """Common words over a wide scope, on PostgreSQL: the people every word's keys hold, found
-    in the key index alone. The less common words' people (and those of a scope that is not
-    most of the registry) are hashed; the most common word's keys are walked against them
-    until enough are found; only those people are read and checked. Matches that are scattered
-    ("Im Yong": two common words, a few hundred people with both) cost one pass over each
-    word's keys instead of a row read per key.
+    """Common words over most of the registry, on PostgreSQL: the people every word's keys
+    hold, found in the key index alone. The less common words' people are hashed; the most
+    common word's keys are walked against them until enough are found; only those people are
+    read and checked. Matches that are scattered ("Im Yong": two common words, a few hundred
+    people with both) cost one pass over each word's keys instead of a row read per key.
 
     The planner is told not to join by nested loops here: its estimates for key ranges are
     far off, and a nested loop over two ranges of tens of thousands of keys is the worst plan.
@@ -470,13 +475,6 @@ def _hashed_ids(people: QuerySet[Person], words: list[_Word], limit: int) -> tup
         hashed, hashed_params = _postings(word.starts)
         conditions.append(f"k.person_id IN ({hashed})")
         params += hashed_params
-    if _scope_size(people) <= SCOPE_LIMIT:
-        try:
-            scope, scope_params = people.order_by().values("pk").query.sql_with_params()
-        except EmptyResultSet:  # a scope of nobody
-            return [], False
-        conditions.append(f"k.person_id IN ({scope})")
-        params += scope_params
     sql = (
         f"SELECT k.person_id FROM ({walked}) AS k WHERE {' AND '.join(conditions)}"  # noqa: S608
         " LIMIT %s"
