@@ -276,7 +276,9 @@ def add_residents(
     """
     gen = _Gen(rng, today)
     weights = [len(a.codes) for a in areas]
-    placed = rng.choices(range(len(areas)), weights=weights, k=households)
+    # Each area's households are written together, as a branch's records arrive together when
+    # its spreadsheet is imported: a unit's people sit side by side in the tables.
+    placed = sorted(rng.choices(range(len(areas)), weights=weights, k=households))
     batches = [[areas[i] for i in placed[k : k + chunk]] for k in range(0, households, chunk)]
     result = ResidentsResult()
     # The load makes millions of small objects that live until their chunk is written: the

@@ -277,13 +277,19 @@ def _remembered(store: dict[str, tuple[float, int]], key: str, count: Callable[[
 
 
 #: A scope of more than SCOPE_LIMIT people is "wide": going through it person by person costs
-#: more than starting from a word's keys, even a common word's. PostgreSQL reads every person
-#: to go through a scope of more than a few thousand units' worth, so it switches sooner.
+#: more than starting from a word's keys, even a common word's. (Per database, when they
+#: differ: SCOPE_LIMITS.)
 SCOPE_LIMIT = 50_000
-SCOPE_LIMITS = {"postgresql": 15_000}
+SCOPE_LIMITS: dict[str, int] = {}
 #: Over a wide scope, with several words, a word finding at most this many people starts the
 #: search (search()); with any number of words, search_ids() walks the keys in SQL instead.
 WIDE_DRIVE_LIMIT = 60_000
+
+
+#: From this many people in scope, PostgreSQL is told to go through them by the unit index
+#: (bench/registry.py: a region of 35,000 people in 60 units, 40 ms that way, 390 ms by a
+#: parallel pass over the table, which it picked).
+UNIT_INDEX_FROM = 5_000
 
 
 def _scope_limit() -> int:
@@ -424,7 +430,16 @@ def search_ids(people: QuerySet[Person], query: str, limit: int) -> tuple[list[i
                     return streamed
     # Unordered: which people are found first does not matter, and an order would make the
     # database walk everyone in that order rather than start from the word or the scope.
-    ids = list(search(people, query).order_by().values_list("pk", flat=True)[: limit + 1])
+    found = search(people, query).order_by().values_list("pk", flat=True)[: limit + 1]
+    if connection.vendor != "postgresql" or _scope_size(people) <= UNIT_INDEX_FROM:
+        ids = list(found)
+    else:
+        # PostgreSQL would read the whole table (in parallel) to go through a region's people:
+        # it cannot tell that they are a few thousand pages of it, read through the unit index.
+        with transaction.atomic(using=people.db), connection.cursor() as cur:
+            cur.execute("SET LOCAL enable_seqscan = off")
+            ids = list(found)
+            cur.execute("RESET enable_seqscan")
     return ids[:limit], len(ids) > limit
 
 
@@ -480,7 +495,8 @@ def _hashed_ids(people: QuerySet[Person], words: list[_Word], limit: int) -> tup
         " LIMIT %s"
     )
     checked = _checked(people, words)
-    wanted = limit + 1
+    # A person comes once per key of theirs the walked word starts: once per script it is in.
+    wanted = (limit + 1) * len(ordered[-1].prefixes)
     while True:
         with transaction.atomic(using=people.db), connection.cursor() as cur:
             cur.execute("SET LOCAL enable_nestloop = off; SET LOCAL jit = off")

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.test import Client
 
 from branchwork.core.paging import CappedPaginator
@@ -188,6 +189,9 @@ def test_hashed_words_find_the_same_people(
     hashed = _spy(monkeypatch, "_hashed_ids")
     ids, more = search_ids(people, query, 100)
     assert hashed and set(ids) == expected and not more
+    with connection.cursor() as cur:  # the planner settings were for that statement only
+        cur.execute("SHOW enable_nestloop")
+        assert cur.fetchone()[0] == "on"
     theirs = visible_people(federation.officer_b).filter(erased_at__isnull=True)
     other, _more = search_ids(theirs, query, 100)
     assert not set(other) & expected
@@ -231,3 +235,22 @@ def test_found_people_are_listed_in_name_order_a_page_at_a_time(federation: Fede
     assert len(found) == 3 and not more
     assert [p.family_name_kana for p in found[0:3]] == ["キム", "パク", "ミン"]
     assert found[1].family_name_kana == "パク" and found[1:2] == [found[1]]
+
+
+@pytest.mark.parametrize("query", ["김", "김 민수", "nobody"])
+def test_going_through_a_large_scope_by_the_unit_index_finds_the_same_people(
+    federation: Federation, namesakes: None, query: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Over a scope of more than UNIT_INDEX_FROM people, PostgreSQL is told to read them by the
+    unit index for that statement; the people found do not change, and the setting is gone
+    after it."""
+    people = visible_people(federation.regional).filter(erased_at__isnull=True)
+    expected = set(search(people, query).values_list("pk", flat=True))
+    search_module._SCOPES.clear()
+    monkeypatch.setattr(search_module, "UNIT_INDEX_FROM", -1)
+    ids, more = search_ids(people, query, 100)
+    assert set(ids) == expected and not more
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cur:
+            cur.execute("SHOW enable_seqscan")
+            assert cur.fetchone()[0] == "on"
