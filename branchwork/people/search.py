@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from operator import attrgetter
@@ -401,8 +401,9 @@ def search(people: QuerySet[Person], query: str) -> QuerySet[Person]:
 
 
 def search_ids(people: QuerySet[Person], query: str, limit: int) -> tuple[list[int], bool]:
-    """The ids of at most ``limit`` people the query finds, and whether there are more: what a
-    list shows, without going through every match of a one-word query over the registry."""
+    """The ids of at most ``limit`` people the query finds, in the list's order
+    (:data:`LIST_ORDER`), and whether there are more: what a list shows, without going through
+    every match of a one-word query over the registry."""
     if contact_q("".join(query.split())) is None:
         words = _words(query)
         if (
@@ -430,17 +431,36 @@ def search_ids(people: QuerySet[Person], query: str, limit: int) -> tuple[list[i
                     return streamed
     # Unordered: which people are found first does not matter, and an order would make the
     # database walk everyone in that order rather than start from the word or the scope.
-    found = search(people, query).order_by().values_list("pk", flat=True)[: limit + 1]
+    found = search(people, query).order_by().values_list("pk", *LIST_ORDER)[: limit + 1]
     if connection.vendor != "postgresql" or _scope_size(people) <= UNIT_INDEX_FROM:
-        ids = list(found)
-    else:
-        # PostgreSQL would read the whole table (in parallel) to go through a region's people:
-        # it cannot tell that they are a few thousand pages of it, read through the unit index.
-        with transaction.atomic(using=people.db), connection.cursor() as cur:
-            cur.execute("SET LOCAL enable_seqscan = off")
-            ids = list(found)
-            cur.execute("RESET enable_seqscan")
-    return ids[:limit], len(ids) > limit
+        return _listed(found, limit)
+    # PostgreSQL would read the whole table (in parallel) to go through a region's people: it
+    # cannot tell that they are a few thousand pages of it, read through the unit index.
+    with transaction.atomic(using=people.db), connection.cursor() as cur:
+        cur.execute("SET LOCAL enable_seqscan = off")
+        rows = list(found)
+        cur.execute("RESET enable_seqscan")
+    return _listed(rows, limit)
+
+
+#: The order a list of people found is shown in (then by id): the name's reading.
+LIST_ORDER = ("family_name_kana", "given_name_kana")
+
+
+def _listed(
+    rows: Iterable[Sequence[Any]], limit: int, more: bool = False
+) -> tuple[list[int], bool]:
+    """The first ``limit`` people of ``rows`` (each an id and the :data:`LIST_ORDER` columns;
+    repeats dropped) in the list's order, and whether there are more (more rows than that, or
+    ``more``). Sorted here rather than by the database: the rows are at hand, and a second
+    statement to order them by id costs more than the search. Python orders strings by code
+    point, as the C collation does (kana in their syllabary order)."""
+    first: dict[int, Sequence[Any]] = {}
+    for row in rows:
+        first.setdefault(row[0], row)
+    found = list(first.values())
+    shown = sorted(found[:limit], key=lambda r: (*(v or "" for v in r[1:]), r[0]))
+    return [row[0] for row in shown], more or len(found) > limit
 
 
 #: What PostgreSQL spends, in microseconds, to read a person's row for a check (an index
@@ -504,11 +524,11 @@ def _hashed_ids(people: QuerySet[Person], words: list[_Word], limit: int) -> tup
             rows = cur.fetchall()
             cur.execute("RESET enable_nestloop; RESET jit")
         candidates = list(dict.fromkeys(row[0] for row in rows))
-        ids = list(
-            checked.filter(pk_in(candidates, people.db)).values_list("pk", flat=True)[: limit + 1]
+        found = list(
+            checked.filter(pk_in(candidates, people.db)).values_list("pk", *LIST_ORDER)[: limit + 1]
         )
-        if len(ids) > limit or len(rows) < wanted:
-            return ids[:limit], len(ids) > limit
+        if len(found) > limit or len(rows) < wanted:
+            return _listed(found, limit)
         # Repeats or people turned away by their own row left too few: ask for more.
         wanted *= 4
 
@@ -547,6 +567,8 @@ def _streamed_ids(
     except EmptyResultSet:  # a scope of nobody
         return [], False
     table = connection.ops.quote_name(Person._meta.db_table)
+    columns = [connection.ops.quote_name(name) for name in LIST_ORDER]  # columns named as fields
+    shown = ", ".join(columns)
     if connection.vendor == "postgresql":
         # A LATERAL subquery behind OFFSET 0 is run per key, in the keys' order: PostgreSQL
         # cannot turn it into the hash join over every person it would otherwise pick. A
@@ -554,31 +576,38 @@ def _streamed_ids(
         # rows may be needed and the repeats are dropped here.
         postings, params = _postings(starts)
         sql = (
-            f"SELECT k.person_id FROM ({postings}) AS k CROSS JOIN LATERAL (SELECT 1"  # noqa: S608
-            f" FROM {table} WHERE {table}.id = k.person_id AND ({where}) OFFSET 0) AS x"
-            " LIMIT %s"
+            f"SELECT k.person_id, {shown} FROM ({postings}) AS k CROSS JOIN LATERAL"  # noqa: S608
+            f" (SELECT {shown} FROM {table} WHERE {table}.id = k.person_id AND ({where})"
+            " OFFSET 0) AS x LIMIT %s"
         )
         # Read just enough rows first; only when repeats leave too few, read three times as many.
         for rows_wanted in (limit + 1, 3 * (limit + 1)):
             with connection.cursor() as cur:
                 cur.execute(sql, [*params, *where_params, rows_wanted])
                 rows = cur.fetchall()
-            ids = list(dict.fromkeys(row[0] for row in rows))
-            if len(ids) > limit or len(rows) < rows_wanted:
+            if len({row[0] for row in rows}) > limit or len(rows) < rows_wanted:
                 break
-        return ids[:limit], len(ids) > limit or len(rows) == rows_wanted
+        return _listed(rows, limit, more=len(rows) == rows_wanted)
     # SQLite keeps the tables in the order written when told CROSS JOIN: the keys first. The
     # ranges are read one after another (as an OR of them, SQLite gathered every key first
     # and took seconds over ten thousand).
     postings, params = _postings(starts)
     sql = (
-        f"SELECT DISTINCT k.person_id FROM ({postings}) AS k CROSS JOIN {table}"  # noqa: S608
-        f" ON {table}.id = k.person_id WHERE ({where}) LIMIT %s"
+        f"SELECT DISTINCT k.person_id, {', '.join(f'{table}.{c}' for c in columns)}"  # noqa: S608
+        f" FROM ({postings}) AS k CROSS JOIN {table} ON {table}.id = k.person_id"
+        f" WHERE ({where}) LIMIT %s"
     )
     with connection.cursor() as cur:
         cur.execute(sql, [*params, *where_params, limit + 1])
-        ids = [row[0] for row in cur.fetchall()]
-    return ids[:limit], len(ids) > limit
+        return _listed(cur.fetchall(), limit)
 
 
-__all__ = ["index_entries", "index_unindexed", "keys_for", "reindex", "search", "search_ids"]
+__all__ = [
+    "LIST_ORDER",
+    "index_entries",
+    "index_unindexed",
+    "keys_for",
+    "reindex",
+    "search",
+    "search_ids",
+]

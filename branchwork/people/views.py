@@ -14,7 +14,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from branchwork.access.scoping import scope_for
-from branchwork.core.db import pk_in
 from branchwork.core.errors import PermissionDeniedError
 from branchwork.core.forms import apply_errors, submit
 from branchwork.core.paging import CappedPaginator, InOrder
@@ -34,7 +33,7 @@ from .forms import (
 from .households import current_household
 from .merge import merged_into
 from .models import Person
-from .search import search_ids
+from .search import LIST_ORDER, search_ids
 from .selectors import (
     get_household_for,
     get_person_for,
@@ -48,18 +47,15 @@ RESULT_LIMIT = 1000  # people a search lists at most (the first found, in name o
 LIST_LIMIT = 10_000  # people the unsearched list counts exactly
 
 
-NAME_ORDER = ("family_name_kana", "given_name_kana", "id")
+NAME_ORDER = (*LIST_ORDER, "id")
 
 
 def found_people(people: QuerySet[Person], query: str) -> tuple[InOrder, bool]:
     """The people a search lists, in name order, read a page at a time; and whether more
     people match. A one-word search can match a fifth of the registry: the list takes the first
     RESULT_LIMIT people found and says when there are more."""
-    ids, more = search_ids(people, query, RESULT_LIMIT)
-    # The ids are put in name order first, and a page of people read by id. Ordered and cut to
-    # a page in one statement, PostgreSQL walks the name index through the whole registry.
-    ordered = Person.objects.filter(pk_in(ids)).order_by(*NAME_ORDER).values_list("pk", flat=True)
-    return InOrder(Person.objects.select_related("unit"), list(ordered)), more
+    ids, more = search_ids(people, query, RESULT_LIMIT)  # in the list's order
+    return InOrder(Person.objects.select_related("unit"), ids), more
 
 
 @login_required

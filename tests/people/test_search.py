@@ -26,6 +26,12 @@ def add(fed: Federation, **values: object) -> Person:
     return services.create_person(actor=fed.officer_a, unit=fed.a, **values)
 
 
+def in_name_order(ids: list[int]) -> list[int]:
+    names = Person.objects.filter(pk__in=ids).values_list("pk", *search_module.LIST_ORDER)
+    order = {pk: (*rest, pk) for pk, *rest in names}
+    return sorted(ids, key=order.__getitem__)
+
+
 def found(fed: Federation, query: str) -> set[int]:
     return set(search(visible_people(fed.officer_a), query).values_list("pk", flat=True))
 
@@ -152,9 +158,17 @@ def _spy(monkeypatch: pytest.MonkeyPatch, name: str) -> list[Any]:
 
 @pytest.fixture
 def namesakes(federation: Federation, kim: Person) -> None:
-    add(federation, family_name_hangul="김", given_name_hangul="철수", family_name_latin="Kim")
+    add(
+        federation,
+        family_name_hangul="김",
+        given_name_hangul="철수",
+        family_name_latin="Kim",
+        family_name_kana="キム",
+        given_name_kana="チョルス",
+    )
     add(federation, family_name_hangul="이", given_name_hangul="민수", family_name_latin="Lee")
     add(federation, family_name_hangul="민", given_name_hangul="김수", family_name_latin="Min")
+    add(federation, family_name_hangul="김", given_name_hangul="민수", family_name_kana="アン")
 
 
 @pytest.mark.parametrize("query", ["김", "민수", "김 민수", "kim minsu", "Lee", "nobody"])
@@ -170,6 +184,7 @@ def test_the_plans_over_a_wide_scope_find_the_same_people(
     ids, more = search_ids(people, query, 100)
     assert streamed or hashed
     assert set(ids) == expected and not more
+    assert ids == in_name_order(ids)
     # Out of scope stays out: officer B sees none of branch A's people.
     theirs = visible_people(federation.officer_b).filter(erased_at__isnull=True)
     other, _more = search_ids(theirs, query, 100)
@@ -189,6 +204,7 @@ def test_hashed_words_find_the_same_people(
     hashed = _spy(monkeypatch, "_hashed_ids")
     ids, more = search_ids(people, query, 100)
     assert hashed and set(ids) == expected and not more
+    assert ids == in_name_order(ids)
     with connection.cursor() as cur:  # the planner settings were for that statement only
         cur.execute("SHOW enable_nestloop")
         assert cur.fetchone()[0] == "on"
