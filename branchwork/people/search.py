@@ -225,27 +225,14 @@ def _prefix(prefix: str) -> Q:
 _COUNT_CAP = 50_000
 
 
-def _key_ranges(starts: Iterable[str]) -> tuple[list[str], list[str]]:
-    """SQL conditions on ``k.key`` for the ranges of keys beginning with each of ``starts``,
-    and their parameters."""
-    conditions, params = [], []
-    for low in starts:
-        conditions.append("(k.key >= %s AND k.key < %s)")
-        params += [low, _past(low)]
-    return conditions, params
-
-
 def _postings(starts: Iterable[str]) -> tuple[str, list[str]]:
     """The person ids in the key ranges beginning with ``starts``, as one SQL query: each range
     its own index scan, read in turn (an OR would make PostgreSQL merge bitmaps of them all and
     read the table's pages). A person comes once per key of theirs in the ranges."""
     keys = connection.ops.quote_name(PersonSearchKey._meta.db_table)
-    conditions, params = _key_ranges(starts)
-    sql = " UNION ALL ".join(
-        f"SELECT k.person_id FROM {keys} AS k WHERE {c}"  # noqa: S608
-        for c in conditions
-    )
-    return sql, params
+    params = [bound for low in starts for bound in (low, _past(low))]
+    one = f"SELECT k.person_id FROM {keys} AS k WHERE k.key >= %s AND k.key < %s"  # noqa: S608
+    return " UNION ALL ".join([one] * (len(params) // 2)), params
 
 
 def _people_count(starts: tuple[str, ...]) -> int:
@@ -276,11 +263,10 @@ def _remembered(store: dict[str, tuple[float, int]], key: str, count: Callable[[
     return store[key][1]
 
 
-#: A scope of more than SCOPE_LIMIT people is "wide": going through it person by person costs
-#: more than starting from a word's keys, even a common word's. (Per database, when they
-#: differ: SCOPE_LIMITS.)
+#: A scope of more than SCOPE_LIMIT people is "wide" (most of the registry, not a region):
+#: going through it person by person costs more than starting from a word's keys, even a
+#: common word's.
 SCOPE_LIMIT = 50_000
-SCOPE_LIMITS: dict[str, int] = {}
 #: Over a wide scope, with several words, a word finding at most this many people starts the
 #: search (search()); with any number of words, search_ids() walks the keys in SQL instead.
 WIDE_DRIVE_LIMIT = 60_000
@@ -292,19 +278,16 @@ WIDE_DRIVE_LIMIT = 60_000
 UNIT_INDEX_FROM = 5_000
 
 
-def _scope_limit() -> int:
-    return SCOPE_LIMITS.get(connection.vendor, SCOPE_LIMIT)
-
-
 _SCOPES: dict[str, tuple[float, int]] = {}
 
 
 def _scope_size(people: QuerySet[Person]) -> int:
-    """How many people a scoped queryset holds, counted up to just past the largest scope
-    limit and kept an hour (the same user's next search reuses it)."""
-    largest = max([SCOPE_LIMIT, *SCOPE_LIMITS.values()])
+    """How many people a scoped queryset holds, counted up to just past :data:`SCOPE_LIMIT`
+    and kept an hour (the same user's next search reuses it)."""
     return _remembered(
-        _SCOPES, str(people.query), lambda: people.order_by().values("pk")[: largest + 1].count()
+        _SCOPES,
+        str(people.query),
+        lambda: people.order_by().values("pk")[: SCOPE_LIMIT + 1].count(),
     )
 
 
@@ -392,7 +375,7 @@ def search(people: QuerySet[Person], query: str) -> QuerySet[Person]:
         # Several common words over a wide scope ("Pak Ho" across the federation): the people
         # matching all of them are few and scattered, so going through the scope would read
         # most of it. Starting from the least common word reads fewer.
-        len(words) > 1 and n <= WIDE_DRIVE_LIMIT and _scope_size(people) > _scope_limit()
+        len(words) > 1 and n <= WIDE_DRIVE_LIMIT and _scope_size(people) > SCOPE_LIMIT
     ):
         people = people.filter(driver.people())
     for word in words:
@@ -409,11 +392,10 @@ def search_ids(people: QuerySet[Person], query: str, limit: int) -> tuple[list[i
         if (
             words
             and all(word.contact is None for word in words)
-            and _scope_size(people) > _scope_limit()
+            and _scope_size(people) > SCOPE_LIMIT
         ):
             sizes = sorted(word.estimate() for word in words)
-            most = _scope_size(people) > SCOPE_LIMIT  # most of the registry, not a region
-            if most and len(words) > 1 and sizes[0] > DRIVE_LIMIT:
+            if len(words) > 1 and sizes[0] > DRIVE_LIMIT:
                 # Common words typed as a name ("Kim Chol"): the people whose whole name is
                 # one followed by the other are read first. When they fill the list, no one
                 # else needs to be looked for.
@@ -422,7 +404,7 @@ def search_ids(people: QuerySet[Person], query: str, limit: int) -> tuple[list[i
                     fast = _streamed_ids(people, words, pairs, limit)
                     if fast is not None and fast[1]:
                         return fast
-            if connection.vendor == "postgresql" and _hashing_pays(sizes, _scope_size(people)):
+            if connection.vendor == "postgresql" and _hashing_pays(sizes):
                 return _hashed_ids(people, words, limit)
             if sizes[0] > DRIVE_LIMIT:
                 driver = min(words, key=lambda w: w.estimate())
@@ -469,16 +451,16 @@ def _listed(
 CHECK_US, HASH_US, PROBE_US = 5.0, 0.5, 0.3
 
 
-def _hashing_pays(sizes: list[int], scope: int) -> bool:
+def _hashing_pays(sizes: list[int]) -> bool:
     """Whether the hashed plan (:func:`_hashed_ids`) costs less than reading a row per key of
-    the least common word, for words finding ``sizes`` people (least first) in a wide scope of
-    about ``scope`` people.
+    the least common word, for words finding ``sizes`` people (least first) in a wide scope.
 
-    Only over most of the registry: the people the words share are then mostly in scope. In a
-    region's scope most of them are turned away by their own row, so reading rows from the
-    start costs less than finding many people only to read and turn them away. (Hashing the
-    scope's people too would take a pass over their rows: the scope is known by unit.)"""
-    if len(sizes) < 2 or scope <= SCOPE_LIMIT:
+    Only over a wide scope (most of the registry): the people the words share are then mostly
+    in scope. In a region's scope most of them are turned away by their own row, so reading
+    rows from the start costs less than finding many people only to read and turn them away.
+    (Hashing the scope's people too would take a pass over their rows: the scope is known by
+    unit.)"""
+    if len(sizes) < 2:
         return False
     hashed = sum(sizes[:-1])
     walked = sizes[-1] if sizes[-1] < _COUNT_CAP else 2 * _COUNT_CAP  # counted no further
@@ -549,8 +531,8 @@ def _streamed_ids(
     people: QuerySet[Person], words: list[_Word], starts: tuple[str, ...], limit: int
 ) -> tuple[list[int], bool] | None:
     """Common words over a wide scope: walk the keys beginning with ``starts`` (the least
-    common word's) in index order, each
-    person checked in its own row for the scope and every word, until ``limit`` are found. A
+    common word's, or a whole name's) in index order, each person checked in their own row for
+    the scope and every word, until ``limit`` are found. A
     common word is done after its first thousand keys; scattered matches cost one read per key
     of that word, never a pass over the whole scope.
 

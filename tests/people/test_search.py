@@ -139,14 +139,13 @@ def test_capped_paginator_counts_up_to_its_cap(federation: Federation) -> None:
     assert (whole.count, whole.capped) == (4, False)
 
 
-def _wide(monkeypatch: pytest.MonkeyPatch, **limits: Any) -> None:
+def _wide(monkeypatch: pytest.MonkeyPatch) -> None:
     """Make every scope wide and every word common: the plans for the whole registry, forced
     on a small one."""
     search_module._COUNTS.clear()
     search_module._SCOPES.clear()
     monkeypatch.setattr(search_module, "DRIVE_LIMIT", -1)
-    monkeypatch.setattr(search_module, "SCOPE_LIMIT", limits.get("scope_limit", -1))
-    monkeypatch.setattr(search_module, "SCOPE_LIMITS", limits.get("scope_limits", {}))
+    monkeypatch.setattr(search_module, "SCOPE_LIMIT", -1)
 
 
 def _spy(monkeypatch: pytest.MonkeyPatch, name: str) -> list[Any]:
