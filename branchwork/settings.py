@@ -125,6 +125,7 @@ INSTALLED_APPS = [
     "branchwork.access",
     "branchwork.org",
     "branchwork.people",
+    "branchwork.imports",
     "branchwork.home",
     "branchwork.api",
 ]
