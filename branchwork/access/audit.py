@@ -127,3 +127,64 @@ def verify_chain() -> tuple[bool, int | None]:
     """(ok, seq of the first broken event); see ``first_break``."""
     broken = first_break()
     return (True, None) if broken is None else (False, broken.seq)
+
+
+def record_many(
+    *,
+    actor: Any,
+    action: str,
+    object_type: str,
+    items: Iterable[tuple[int | str, int | None, Iterable[str]]],
+) -> int:
+    """Append one event per (object id, unit id, fields), chained as :func:`record` chains
+    them, under one lock and through the bulk path: an import of many people records each
+    person's creation without a statement per person. Call inside the writing transaction."""
+    from branchwork.core.bulk import bulk_insert
+
+    actor_id = getattr(actor, "pk", actor) if actor is not None else None
+    with transaction.atomic():
+        head, _ = AuditHead.objects.select_for_update().get_or_create(pk=1)
+        seq, digest = head.seq, head.digest
+        at = timezone.now()
+        stamp = at.isoformat()
+        rows = []
+        for object_id, unit_id, fields in items:
+            names = sorted(set(fields))
+            seq += 1
+            new = _digest(
+                digest, seq, stamp, actor_id, action, object_type, str(object_id), unit_id, names
+            )
+            rows.append(
+                (
+                    seq,
+                    at,
+                    actor_id,
+                    action,
+                    object_type,
+                    str(object_id),
+                    unit_id,
+                    names,
+                    digest,
+                    new,
+                )
+            )
+            digest = new
+        bulk_insert(
+            AuditEvent,
+            (
+                "seq",
+                "at",
+                "actor",
+                "action",
+                "object_type",
+                "object_id",
+                "unit_id_ref",
+                "fields",
+                "prev_digest",
+                "digest",
+            ),
+            rows,
+        )
+        head.seq, head.digest = seq, digest
+        head.save(update_fields=["seq", "digest"])
+    return len(rows)

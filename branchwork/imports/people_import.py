@@ -1,0 +1,934 @@
+"""Importing people from a branch's spreadsheet: read, normalise, match, place, write.
+
+The stages, each timed for ``bench/import.py``:
+
+* **normalise**: every mapped cell through :mod:`branchwork.imports.cleaning`. A row whose
+  name is missing, or whose name, birth date or address cannot be read, is rejected; a bad
+  phone, e-mail, postal code, sex or language is left out and the row flagged.
+* **match**: a row is the same person as one before it in the file, or as a person in the
+  registry, when their names (every form, normalised) and birth date are equal; a row that
+  shares a whole name and birth date, a phone or an e-mail with someone scores as the
+  registry's duplicate rules say (:func:`branchwork.people.duplicates.score`). The registry
+  is read once, for the people in the importer's scope born on the file's dates (or without a
+  birth date), never per row.
+* **place**: a new row's household is the file's household column when it has one, else its
+  address (the postal code and the address normalised): spouses with different family names
+  at one address are one household. A household already in the registry at that address is
+  joined. A new household goes to the unit whose territory holds its postal code, within the
+  import's unit; a row no territory (of the importer's units) holds is placed in the import's
+  unit and listed for a person to place.
+* **write**: one transaction through the bulk path (``core.bulk``): households, people,
+  household members, memberships, search keys and an audit event per person. Killing the
+  process before it commits leaves nothing; importing the same rows again matches every row
+  and writes nothing; a row in which a cell changed updates that field (``update`` policy),
+  audited.
+
+Duplicates follow the chosen policy: ``skip`` keeps the registry's record, ``update`` writes the
+row's non-empty values that differ into it (only for a certain match: a weaker one is held), and
+``ask`` holds the row for a person to decide (the CLI asks at the terminal).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import time
+import types
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import models, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from branchwork.access import audit
+from branchwork.access.scoping import Scope, scope_for
+from branchwork.core.bulk import bulk_insert, bulk_insert_fanout, reserve_ids
+from branchwork.core.db import pk_in
+from branchwork.core.text import normalise
+from branchwork.org.models import PATH_STEP, TerritoryArea, TerritoryKind, Unit, UnitStatus
+from branchwork.people import duplicates, search
+from branchwork.people.models import (
+    Household,
+    HouseholdMember,
+    Membership,
+    Person,
+    PersonSearchKey,
+)
+from branchwork.people.services import NAME_FIELDS, PERSON_FIELDS
+
+from . import cleaning
+from .cleaning import CellError, Place
+from .reading import MAX_CELL, Cell
+
+Progress = Callable[[str, int, int], None]
+# Asked about a held row: (row, the registry's or the file's record, score, reasons) → one of
+# "update", "new", "skip"; None holds it.
+Asker = Callable[["Row", dict[str, Any], int, list[str]], str | None]
+
+STRONG = 95  # a score from here on is a certain match (as equal names and birth date are)
+SMALL_FILE = 2_000  # files up to this size also ask the registry's full duplicate search
+PROGRESS_EVERY = 2_000
+
+_MAX_LENGTH = {
+    f.name: f.max_length
+    for f in Person._meta.concrete_fields
+    if getattr(f, "max_length", None) and f.name in PERSON_FIELDS
+}
+_PERSON_COLUMNS = (
+    "id",
+    "unit",
+    *PERSON_FIELDS,
+    "search_text",
+    "erased_at",
+    "version",
+    "created_at",
+    "updated_at",
+)
+# Fields whose unreadable value rejects the row (the person could not be recognised again);
+# other bad values are left out and the row flagged.
+_IDENTITY = frozenset({*NAME_FIELDS, "birth_date", "address", "id", "household"})
+_SCRIPT_FIELDS = {
+    "hangul": ("family_name_hangul", "given_name_hangul"),
+    "kanji": ("family_name_kanji", "given_name_kanji"),
+    "kana": ("family_name_kana", "given_name_kana"),
+    "latin": ("family_name_latin", "given_name_latin"),
+}
+
+
+@dataclass
+class Issue:
+    row: int
+    column: str
+    level: str  # rejected | flagged | decision
+    code: str
+    params: dict[str, Any] = field(default_factory=dict)
+    object_id: int | None = None
+    values: dict[str, Any] | None = None
+
+
+@dataclass(slots=True)
+class Row:
+    number: int  # as the spreadsheet numbers it: the header is row 1
+    values: dict[str, Any]  # person fields, only those the row gives
+    household: str = ""
+    relation: str = ""
+    membership: str = ""
+    joined: dt.date | None = None
+    person_id: int | None = None  # the file's registry-number column
+    place: Place | None = None
+    outcome: str = ""  # new | unchanged | updated | skipped | held | merged | rejected
+    match: int | None = None  # the registry's person (or, for "merged", the file's row index)
+    changes: list[str] = field(default_factory=list)
+    ident: str = ""
+
+
+@dataclass
+class Result:
+    counts: dict[str, int] = field(default_factory=dict)
+    issues: list[Issue] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+    created_ids: list[int] = field(default_factory=list)
+
+
+@dataclass
+class Options:
+    actor: Any = None
+    unit: Unit | None = None
+    on_duplicate: str = "skip"
+    dry_run: bool = False
+    progress: Progress | None = None
+    ask: Asker | None = None
+    job_id: int | None = None
+
+
+# --------------------------------------------------------------------------------------------
+# Normalise
+# --------------------------------------------------------------------------------------------
+
+_NAME_ROUTES = {
+    "name": None,
+    "family_name": 0,
+    "given_name": 1,
+}
+_FULL_NAMES = {
+    "name_hangul": ("hangul", "family_name_hangul", "given_name_hangul"),
+    "name_kanji": ("kanji", "family_name_kanji", "given_name_kanji"),
+    "name_kana": ("kana", "family_name_kana", "given_name_kana"),
+    "name_latin": ("latin", "family_name_latin", "given_name_latin"),
+    "everyday_name": ("kanji", "everyday_family_name", "everyday_given_name"),
+    "everyday_name_kana": ("kana", "everyday_family_name_kana", "everyday_given_name_kana"),
+}
+_KANA_FIELDS = frozenset(
+    {
+        "family_name_kana",
+        "given_name_kana",
+        "everyday_family_name_kana",
+        "everyday_given_name_kana",
+    }
+)
+
+
+class _Reject(Exception):
+    def __init__(self, column: str, code: str, **params: Any) -> None:
+        super().__init__(code)
+        self.column, self.code, self.params = column, code, params
+
+
+def _cell_text(cell: Cell) -> str:
+    return cell.isoformat() if isinstance(cell, dt.date) else cell
+
+
+def normalise_row(
+    number: int, cells: Sequence[Cell], mapping: dict[str, int], header: list[str]
+) -> tuple[Row | None, list[Issue]]:
+    """One row's values as the registry stores them, with what was wrong in it."""
+    issues: list[Issue] = []
+    row = Row(number=number, values={})
+    values = row.values
+
+    def title(name: str) -> str:
+        return header[mapping[name]] if mapping[name] < len(header) else name
+
+    def flag(name: str, error: CellError) -> None:
+        if name in _IDENTITY:
+            raise _Reject(title(name), error.code, **error.params)
+        issues.append(Issue(number, title(name), "flagged", error.code, error.params))
+
+    try:
+        cells_of = {}
+        for name, index in mapping.items():
+            cell = cells[index] if index < len(cells) else ""
+            if isinstance(cell, str):
+                if not cell.strip():
+                    continue
+                if len(cell) > MAX_CELL:
+                    raise _Reject(title(name), "too_long", max=MAX_CELL)
+                if cleaning.is_formula(cell):
+                    flag(name, CellError("formula"))
+                    continue
+            cells_of[name] = cell
+        for name, cell in cells_of.items():
+            try:
+                _clean_cell(row, name, cell)
+            except CellError as error:
+                flag(name, error)
+        for name, value in values.items():
+            limit = _MAX_LENGTH.get(name)
+            if limit and isinstance(value, str) and len(value) > limit:
+                column = title(name) if name in mapping else name
+                raise _Reject(column, "too_long", max=limit)
+        if not any(values.get(n) for n in NAME_FIELDS):
+            raise _Reject("", "name_missing")
+        birth = values.get("birth_date")
+        if birth is not None and birth > timezone.localdate():
+            raise _Reject(title("birth_date"), "date_future", text=birth.isoformat())
+    except _Reject as rejected:
+        issues.append(Issue(number, rejected.column, "rejected", rejected.code, rejected.params))
+        return None, issues
+    if "postal_code" in cells_of and row.place is None:
+        pass  # flagged above; the row is placed as one without an address
+    if "address" in values:
+        place = row.place
+        values["address"], warning = cleaning.address(values["address"], place)
+        if warning and place is not None:
+            issues.append(
+                Issue(
+                    number, title("address"), "flagged", warning, {"prefecture": place.prefecture}
+                )
+            )
+    row.ident = identity(values)
+    return row, issues
+
+
+def _clean_cell(row: Row, name: str, cell: Cell) -> None:
+    values = row.values
+    if name in ("birth_date", "joined"):
+        if isinstance(cell, dt.date):
+            day, precision = cell, "day"
+        else:
+            day, precision = cleaning.date(cell)
+        if name == "joined":
+            row.joined = day
+        else:
+            values["birth_date"], values["birth_precision"] = day, precision
+        return
+    raw = _cell_text(cell)
+    if name in _NAME_ROUTES or name in _FULL_NAMES:
+        value = cleaning.text(raw)
+        if name in _FULL_NAMES:
+            script, family_field, given_field = _FULL_NAMES[name]
+        else:
+            script = cleaning.script_of(value)
+            family_field, given_field = _fields_for(script)
+        if script == "kana":
+            value = cleaning.kana(value)
+        part = _NAME_ROUTES.get(name)
+        if part is None:
+            family, given = cleaning.split_name(value, script)
+            values[family_field] = family
+            if given:
+                values[given_field] = given
+        else:
+            values[(family_field, given_field)[part]] = value.replace(" ", "")
+    elif name in _KANA_FIELDS:
+        values[name] = cleaning.kana(raw)
+    elif name in NAME_FIELDS:
+        values[name] = cleaning.text(raw).replace(" ", "")
+    elif name in ("phone", "mobile"):
+        values[name] = cleaning.phone(raw)
+    elif name == "email":
+        values["email"] = cleaning.email(raw)
+    elif name == "postal_code":
+        row.place = cleaning.postal_code(raw)
+        values["postal_code"] = row.place.code
+    elif name == "address":
+        values["address"] = cleaning.text(raw)
+    elif name == "notes":
+        values["notes"] = cleaning.multiline(raw)
+    elif name in ("occupation", "family_business"):
+        values[name] = cleaning.text(raw)
+    elif name == "sex":
+        values["sex"] = cleaning.sex(raw)
+    elif name == "generation":
+        values["generation"] = cleaning.generation(raw)
+    elif name == "languages":
+        values["languages"] = cleaning.languages(raw)
+    elif name == "household":
+        row.household = cleaning.text(raw)
+    elif name == "relation":
+        try:
+            row.relation = cleaning.relation(raw)
+        except CellError:
+            row.relation = "other"
+            raise
+    elif name == "membership":
+        row.membership = cleaning.membership(raw)
+    elif name == "id":
+        digits = cleaning.text(raw).lstrip("#")
+        if not digits.isdigit():
+            raise CellError("id_invalid", text=raw.strip())
+        row.person_id = int(digits)
+
+
+def _fields_for(script: str) -> tuple[str, str]:
+    return _SCRIPT_FIELDS.get(script, _SCRIPT_FIELDS["kanji"])
+
+
+def identity(values: dict[str, Any]) -> str:
+    """What makes two records the same person without doubt: every name form, normalised, and
+    the birth date with its precision."""
+    parts = [normalise(str(values.get(n) or "")) for n in NAME_FIELDS]
+    birth = values.get("birth_date")
+    parts.append(f"{birth.isoformat()}/{values.get('birth_precision') or 'day'}" if birth else "")
+    return hashlib.blake2b("\x1f".join(parts).encode(), digest_size=12).hexdigest()
+
+
+def whole_names(values: dict[str, Any]) -> set[tuple[str, str, str]]:
+    """The (script, family, given) forms a record has, normalised: where duplicates meet."""
+    out = set()
+    for script, (family_field, given_field) in (
+        *_SCRIPT_FIELDS.items(),
+        ("everyday", ("everyday_family_name", "everyday_given_name")),
+    ):
+        family = normalise(str(values.get(family_field) or ""))
+        given = normalise(str(values.get(given_field) or ""))
+        if family and given:
+            out.add((script, family, given))
+    return out
+
+
+def _blocks(values: dict[str, Any]) -> set[tuple[Any, ...]]:
+    birth = values.get("birth_date")
+    keys: set[tuple[Any, ...]] = {("n", *w, birth) for w in whole_names(values)}
+    for name in ("phone", "mobile"):
+        if values.get(name):
+            keys.add(("p", values[name]))
+    if values.get("email"):
+        keys.add(("e", values["email"]))
+    return keys
+
+
+# --------------------------------------------------------------------------------------------
+# The import
+# --------------------------------------------------------------------------------------------
+
+
+class PeopleImport:
+    def __init__(
+        self,
+        header: list[str],
+        rows: Iterable[Sequence[Cell]],
+        mapping: dict[str, int],
+        options: Options,
+        total: int,
+    ) -> None:
+        self.header = header
+        self.raw_rows = rows
+        self.mapping = mapping
+        self.options = options
+        self.total = total
+        self.scope: Scope | None = scope_for(options.actor) if options.actor is not None else None
+        self.result = Result()
+        self.rows: list[Row] = []
+        self.registry: dict[int, dict[str, Any]] = {}
+        self._tick = time.perf_counter()
+
+    # -- helpers --------------------------------------------------------------------------
+
+    def _progress(self, stage: str, done: int, total: int, force: bool = False) -> None:
+        if self.options.progress and (force or done % PROGRESS_EVERY == 0):
+            self.options.progress(stage, done, total)
+
+    def _time(self, stage: str) -> None:
+        now = time.perf_counter()
+        self.result.timings[stage] = self.result.timings.get(stage, 0.0) + now - self._tick
+        self._tick = now
+
+    def _issue(self, row: Row, level: str, code: str, **kw: Any) -> None:
+        self.result.issues.append(Issue(row.number, kw.pop("column", ""), level, code, **kw))
+
+    def _visible(self, perm: str = "view") -> Any:
+        people = Person.objects.filter(erased_at__isnull=True)
+        return self.scope.filter(people, perm) if self.scope is not None else people
+
+    # -- stages ---------------------------------------------------------------------------
+
+    def run(self) -> Result:
+        self._normalise()
+        self._match()
+        self._place()
+        if not self.options.dry_run:
+            self._write()
+        self._count()
+        return self.result
+
+    def _normalise(self) -> None:
+        stage = "normalise"
+        self._progress(stage, 0, self.total, force=True)
+        for i, cells in enumerate(self.raw_rows):
+            row, issues = normalise_row(i + 2, cells, self.mapping, self.header)
+            self.result.issues += issues
+            if row is not None:
+                self.rows.append(row)
+            self._progress(stage, i + 1, self.total)
+        self.rejected = len({i.row for i in self.result.issues if i.level == "rejected"})
+        self._time(stage)
+
+    def _match(self) -> None:
+        stage = "match"
+        rows = self.rows
+        self._progress(stage, 0, len(rows), force=True)
+        self._read_registry()
+        by_ident: dict[str, int] = {}
+        by_block: dict[tuple[Any, ...], int] = {}
+        registry_ident = {r["_ident"]: pk for pk, r in self.registry.items()}
+        registry_blocks: dict[tuple[Any, ...], list[int]] = defaultdict(list)
+        for pk, values in self.registry.items():
+            for key in _blocks(values):
+                registry_blocks[key].append(pk)
+        small = len(rows) <= SMALL_FILE
+        for i, row in enumerate(rows):
+            self._progress(stage, i, len(rows))
+            values = row.values
+            # 1. The registry number the file gives.
+            if row.person_id is not None:
+                if row.person_id in self.registry:
+                    self._matched(row, row.person_id, STRONG, [])
+                else:
+                    self._issue(
+                        row,
+                        "rejected",
+                        "id_unknown",
+                        column=self._title("id"),
+                        params={"id": row.person_id},
+                    )
+                    row.outcome = "rejected"
+                continue
+            # 2. The same person earlier in the file.
+            first = by_ident.get(row.ident)
+            if first is not None:
+                self._same_in_file(row, first, 100, [])
+                continue
+            blocks = _blocks(values)
+            earlier = sorted({by_block[b] for b in blocks if b in by_block})
+            found_in_file = False
+            for j in earlier:
+                points, reasons = duplicates.score(values, rows[j].values)
+                if points >= duplicates.THRESHOLD:
+                    self._same_in_file(row, j, points, reasons)
+                    found_in_file = True
+                    break
+            if found_in_file:
+                continue
+            by_ident[row.ident] = i
+            for b in blocks:
+                by_block.setdefault(b, i)
+            # 3. The registry.
+            same = registry_ident.get(row.ident)
+            if same is not None:
+                self._matched(row, same, 100, [])
+                continue
+            best: tuple[int, int, list[str]] | None = None
+            for pk in sorted({p for b in blocks for p in registry_blocks.get(b, ())}):
+                points, reasons = duplicates.score(values, self.registry[pk])
+                if points >= duplicates.THRESHOLD and (best is None or points > best[1]):
+                    best = (pk, points, reasons)
+            if best is None and small:
+                found = duplicates.candidates(values, self._visible(), limit=1)
+                if found:
+                    candidate = found[0]
+                    self.registry[candidate.person.pk] = _values_of(candidate.person)
+                    best = (candidate.person.pk, candidate.score, candidate.reasons)
+            if best is not None:
+                self._matched(row, *best)
+            else:
+                row.outcome = "new"
+        self._progress(stage, len(rows), len(rows), force=True)
+        self._time(stage)
+
+    def _title(self, name: str) -> str:
+        index = self.mapping.get(name)
+        return self.header[index] if index is not None and index < len(self.header) else ""
+
+    def _read_registry(self) -> None:
+        """The people in scope a row of the file may be: born on a date the file has (or with
+        no birth date), sharing a phone or e-mail with it, or given by number; one scan."""
+        dates = {r.values["birth_date"] for r in self.rows if r.values.get("birth_date")}
+        ids = {r.person_id for r in self.rows if r.person_id is not None}
+        contacts = set()
+        undated = False
+        for r in self.rows:
+            for name in ("phone", "mobile"):
+                if r.values.get(name):
+                    contacts.add(f"p:{r.values[name][-8:]}")
+            if r.values.get("email"):
+                contacts.add(f"e:{r.values['email']}"[:80])
+            undated = undated or not r.values.get("birth_date")
+        people = self._visible()
+        cond = Q(birth_date__isnull=True)
+        if dates:
+            cond |= (
+                Q(birth_date__in=sorted(dates))
+                if len(dates) <= 500
+                else Q(birth_date__range=(min(dates), max(dates)))
+            )
+        if ids:
+            cond |= pk_in(sorted(ids))
+        if undated:
+            keys = sorted(
+                search._whole_key(f, g)
+                for r in self.rows
+                for _s, f, g in whole_names(r.values)
+                if not r.values.get("birth_date")
+            )
+            for start in range(0, len(keys), 5000):
+                chunk = keys[start : start + 5000]
+                cond |= Q(pk__in=PersonSearchKey.objects.filter(key__in=chunk).values("person_id"))
+        if contacts:
+            chunked = sorted(contacts)
+            for start in range(0, len(chunked), 5000):
+                cond |= Q(
+                    pk__in=PersonSearchKey.objects.filter(
+                        key__in=chunked[start : start + 5000]
+                    ).values("person_id")
+                )
+        columns = ("id", "unit_id", *PERSON_FIELDS, "version")
+        for found in people.filter(cond).values_list(*columns).iterator(chunk_size=5000):
+            values = dict(zip(columns, found, strict=True))
+            values["_ident"] = identity(values)
+            self.registry[values["id"]] = values
+
+    def _matched(self, row: Row, pk: int, points: int, reasons: list[str]) -> None:
+        """A row that is a person already in the registry."""
+        row.match = pk
+        current = self.registry[pk]
+        changes = [
+            name
+            for name, value in row.values.items()
+            if value not in ("", None, []) and _differs(name, value, current.get(name))
+        ]
+        row.changes = changes
+        params = {"id": pk, "score": points, "reasons": reasons, "fields": changes}
+        if not changes:
+            row.outcome = "unchanged"
+            self._issue(row, "decision", "unchanged", object_id=pk, params=params)
+            return
+        certain = points >= STRONG
+        policy = self.options.on_duplicate
+        decision = None
+        if policy == "ask" or (policy == "update" and not certain):
+            decision = self._ask(row, current, points, reasons)
+        elif policy == "update":
+            decision = "update"
+        else:
+            decision = "skip"
+        if decision == "update" and self._may_edit(current):
+            row.outcome = "updated"
+            self._issue(row, "decision", "updated", object_id=pk, params=params)
+        elif decision == "update":
+            row.outcome = "skipped"
+            self._issue(row, "decision", "not_yours", object_id=pk, params=params)
+        elif decision == "new":
+            row.outcome, row.match = "new", None
+            self._issue(row, "decision", "kept_apart", object_id=pk, params=params)
+        elif decision == "skip":
+            row.outcome = "skipped"
+            self._issue(row, "decision", "skipped", object_id=pk, params=params)
+        else:
+            row.outcome = "held"
+            self._issue(row, "decision", "held", object_id=pk, params=params, values=_jsonable(row))
+
+    def _same_in_file(self, row: Row, first: int, points: int, reasons: list[str]) -> None:
+        """A row that is the same person as an earlier row of the file."""
+        earlier = self.rows[first]
+        target = earlier
+        params = {"row": earlier.number, "score": points, "reasons": reasons}
+        policy = self.options.on_duplicate
+        certain = points >= STRONG
+        decision = None
+        if policy == "ask" or (policy == "update" and not certain):
+            decision = self._ask(row, earlier.values, points, reasons)
+        elif policy == "update":
+            decision = "update"
+        else:
+            decision = "skip"
+        if decision == "new":
+            row.outcome = "new"
+            self._issue(row, "decision", "kept_apart_in_file", params=params)
+            return
+        if decision == "update":
+            merged = [
+                k
+                for k, v in row.values.items()
+                if v not in ("", None, []) and _differs(k, v, target.values.get(k))
+            ]
+            target.values.update({k: row.values[k] for k in merged})
+            row.outcome = "merged"
+            self._issue(row, "decision", "merged_in_file", params={**params, "fields": merged})
+        elif decision == "skip":
+            row.outcome = "skipped"
+            self._issue(row, "decision", "skipped_in_file", params=params)
+        else:
+            row.outcome = "held"
+            self._issue(row, "decision", "held_in_file", params=params, values=_jsonable(row))
+
+    def _ask(self, row: Row, other: dict[str, Any], points: int, reasons: list[str]) -> str | None:
+        if self.options.ask is None:
+            return None
+        return self.options.ask(row, other, points, reasons)
+
+    def _may_edit(self, values: dict[str, Any]) -> bool:
+        if self.scope is None:
+            return True
+        unit = self._units().get(values["unit_id"])
+        return unit is not None and self.scope.has("edit", unit)
+
+    # -- placing --------------------------------------------------------------------------
+
+    def _units(self) -> dict[int, Unit]:
+        if not hasattr(self, "_unit_cache"):
+            self._unit_cache = {u.pk: u for u in Unit.objects.all()}
+        return self._unit_cache
+
+    def _territory(self) -> dict[str, int]:
+        if not hasattr(self, "_territory_cache"):
+            self._territory_cache = dict(
+                TerritoryArea.objects.filter(
+                    kind=TerritoryKind.POSTAL_PREFIX, unit__status=UnitStatus.ACTIVE
+                ).values_list("value", "unit_id")
+            )
+        return self._territory_cache
+
+    def _unit_for(self, code: str, cache: dict[str, Unit | None]) -> Unit | None:
+        """The unit whose territory holds ``code`` (longest prefix), if the import may place
+        people there: within its unit, and where the importer may edit."""
+        if code in cache:
+            return cache[code]
+        territory, units = self._territory(), self._units()
+        found = None
+        for length in range(min(len(code), 7), 0, -1):
+            pk = territory.get(code[:length])
+            if pk is not None:
+                found = units[pk]
+                break
+        unit = self.options.unit
+        if found is not None and unit is not None and not found.path.startswith(unit.path):
+            found = None
+        if found is not None and self.scope is not None and not self.scope.has("edit", found):
+            found = None
+        cache[code] = found
+        return found
+
+    def _place(self) -> None:
+        """Households for the new rows, and the unit of each."""
+        stage = "place"
+        new = [r for r in self.rows if r.outcome == "new"]
+        self.homes: dict[str, dict[str, Any]] = {}  # key → household (new or registry)
+        self.placed: dict[int, int] = {}  # row number → unit id
+        self.home_of: dict[int, str] = {}
+        codes = sorted({r.values["postal_code"] for r in new if r.values.get("postal_code")})
+        registry_homes = self._registry_households(codes)
+        units_cache: dict[str, Unit | None] = {}
+        fallback = self.options.unit
+        for row in new:
+            values = row.values
+            key = ""
+            if row.household:
+                key = "h:" + row.household
+            elif values.get("address"):
+                key = f"a:{values.get('postal_code', '')}:{duplicates._address(values['address'])}"
+            home = self.homes.get(key) if key else None
+            if home is None and key:
+                existing = registry_homes.get(key)
+                if existing is not None:
+                    home = dict(existing, members=0, existing=True)
+                else:
+                    unit = (
+                        self._unit_for(values["postal_code"], units_cache)
+                        if values.get("postal_code")
+                        else None
+                    )
+                    home = {
+                        "id": None,
+                        "unit": unit.pk if unit else (fallback.pk if fallback else None),
+                        "placed": unit is not None,
+                        "postal_code": values.get("postal_code", ""),
+                        "address": values.get("address", ""),
+                        "members": 0,
+                        "existing": False,
+                    }
+                self.homes[key] = home
+            if home is not None:
+                unit_id = home["unit"]
+                if not home["placed"] and home["members"] == 0:
+                    self._issue(
+                        row,
+                        "flagged",
+                        "unplaced" if values.get("postal_code") else "unplaced_no_postal",
+                        column=self._title("postal_code"),
+                        params={"postal_code": values.get("postal_code", "")},
+                    )
+                home["members"] += 1
+                self.home_of[row.number] = key
+            else:
+                unit_id = fallback.pk if fallback else None
+                self._issue(row, "flagged", "no_address", column=self._title("address"))
+            if unit_id is None:
+                row.outcome = "rejected"
+                self.result.issues.append(
+                    Issue(row.number, self._title("postal_code"), "rejected", "no_unit")
+                )
+                continue
+            self.placed[row.number] = unit_id
+        self._time(stage)
+
+    def _registry_households(self, codes: list[str]) -> dict[str, dict[str, Any]]:
+        """Households already recorded at the file's postal codes, by their address key."""
+        out: dict[str, dict[str, Any]] = {}
+        if not codes:
+            return out
+        households = Household.objects.all()
+        if self.scope is not None:
+            households = self.scope.filter(households, "edit", path_field="unit__path")
+        for start in range(0, len(codes), 5000):
+            chunk = codes[start : start + 5000]
+            found = households.filter(postal_code__in=chunk).values_list(
+                "id", "unit_id", "postal_code", "address"
+            )
+            for pk, unit_id, code, address in found:
+                key = f"a:{code}:{duplicates._address(address)}"
+                out.setdefault(
+                    key,
+                    {
+                        "id": pk,
+                        "unit": unit_id,
+                        "placed": True,
+                        "postal_code": code,
+                        "address": address,
+                    },
+                )
+        return out
+
+    # -- writing --------------------------------------------------------------------------
+
+    def _write(self) -> None:
+        stage = "write"
+        new = [r for r in self.rows if r.outcome == "new" and r.number in self.placed]
+        updates = [r for r in self.rows if r.outcome == "updated"]
+        self._progress(stage, 0, len(new) + len(updates), force=True)
+        with transaction.atomic():
+            self._write_new(new)
+            for i, row in enumerate(updates):
+                self._write_update(row)
+                self._progress(stage, len(new) + i + 1, len(new) + len(updates))
+            audit.record(
+                actor=self.options.actor,
+                action="import",
+                object_type="imports.importjob",
+                object_id=self.options.job_id or "",
+                unit_id=self.options.unit.pk if self.options.unit else None,
+                fields=sorted(self.mapping),
+            )
+        self._progress(stage, len(new) + len(updates), len(new) + len(updates), force=True)
+        self._time(stage)
+
+    def _write_new(self, new: list[Row]) -> None:
+        if not new:
+            return
+        now = timezone.now()
+        today = timezone.localdate()
+        homes = [h for h in self.homes.values() if h["id"] is None and h["members"]]
+        home_ids = reserve_ids(Household, len(homes))
+        for home, pk in zip(homes, home_ids, strict=True):
+            home["id"] = pk
+        bulk_insert(
+            Household,
+            ("id", "unit", "unit_override", "postal_code", "address", "created_at"),
+            [(h["id"], h["unit"], False, h["postal_code"], h["address"][:300], now) for h in homes],
+        )
+        ids = reserve_ids(Person, len(new))
+        defaults: dict[str, Any] = {}
+        for name in PERSON_FIELDS:
+            model_field = Person._meta.get_field(name)
+            assert isinstance(model_field, models.Field)
+            defaults[name] = model_field.get_default()
+        defaults["birth_precision"] = "day"
+        records = []
+        for row, pk in zip(new, ids, strict=True):
+            record = dict(defaults)
+            record.update(row.values)
+            record["languages"] = record["languages"] or []
+            records.append((pk, row, types.SimpleNamespace(**record)))
+        entries = [search.index_entries(record) for _pk, _row, record in records]
+        bulk_insert(
+            Person,
+            _PERSON_COLUMNS,
+            (
+                (
+                    pk,
+                    self.placed[row.number],
+                    *(getattr(record, f) for f in PERSON_FIELDS),
+                    text,
+                    None,
+                    1,
+                    now,
+                    now,
+                )
+                for (pk, row, record), (_keys, text) in zip(records, entries, strict=True)
+            ),
+        )
+        heads: set[str] = set()
+        members = []
+        for pk, row, _record in records:
+            key = self.home_of.get(row.number)
+            if key is None:
+                continue
+            home = self.homes[key]
+            relation = row.relation
+            if not relation:
+                relation = "head" if not home["existing"] and key not in heads else "other"
+            heads.add(key)
+            members.append((home["id"], pk, relation, today, None))
+        bulk_insert(HouseholdMember, ("household", "person", "relation", "since", "until"), members)
+        roots = self._roots()
+        memberships = []
+        for pk, row, _record in records:
+            if row.membership:
+                body = roots.get(self._units()[self.placed[row.number]].path[:PATH_STEP])
+                if body is not None:
+                    left = today if row.membership == "former" else None
+                    joined = row.joined
+                    if left is not None and joined is not None and joined > left:
+                        joined = None
+                    memberships.append((pk, body, row.membership, joined, left))
+        bulk_insert(Membership, ("person", "body", "status", "joined", "left"), memberships)
+        bulk_insert_fanout(
+            PersonSearchKey,
+            ("person", "key"),
+            ((pk, keys) for (pk, _r, _x), (keys, _t) in zip(records, entries, strict=True)),
+        )
+        audit.record_many(
+            actor=self.options.actor,
+            action="create",
+            object_type="people.person",
+            items=((pk, self.placed[row.number], sorted(row.values)) for pk, row, _r in records),
+        )
+        self.result.created_ids = ids
+        for pk, row, _r in records:
+            row.match = pk
+
+    def _roots(self) -> dict[str, int]:
+        return {
+            u.path: u.pk
+            for u in self._units().values()
+            if u.parent_id is None and u.kind == "federation"
+        }
+
+    def _write_update(self, row: Row) -> None:
+        assert row.match is not None
+        person = Person.objects.select_for_update().get(pk=row.match)
+        for name in row.changes:
+            setattr(person, name, row.values[name])
+        if "birth_date" in row.changes and "birth_precision" in row.values:
+            person.birth_precision = row.values["birth_precision"]
+        person.version += 1
+        person.save(update_fields=[*row.changes, "version", "updated_at"])
+        search.reindex([person])
+        audit.record(
+            actor=self.options.actor,
+            action="update",
+            obj=person,
+            unit_id=person.unit_id,
+            fields=row.changes,
+        )
+
+    def _count(self) -> None:
+        counts: dict[str, int] = defaultdict(int)
+        counts["rows"] = self.total
+        counts["rejected"] = len({i.row for i in self.result.issues if i.level == "rejected"})
+        for row in self.rows:
+            if row.outcome == "new" and row.number in self.placed:
+                counts["created"] += 1
+            elif row.outcome and row.outcome not in ("rejected", "new"):
+                counts[row.outcome] += 1
+        counts["flagged"] = len({i.row for i in self.result.issues if i.level == "flagged"})
+        homes = [h for h in getattr(self, "homes", {}).values() if h["members"]]
+        counts["households_created"] = sum(1 for h in homes if not h["existing"])
+        counts["households_joined"] = sum(1 for h in homes if h["existing"])
+        counts["unplaced"] = len({i.row for i in self.result.issues if i.code == "unplaced"})
+        self.result.counts = dict(counts)
+
+
+def _differs(name: str, value: Any, current: Any) -> bool:
+    if name == "languages":
+        return sorted(value or []) != sorted(current or [])
+    if isinstance(value, str):
+        return (
+            normalise(value) != normalise(str(current or ""))
+            if name in NAME_FIELDS
+            else value != (current or "")
+        )
+    return bool(value != current)
+
+
+def _values_of(person: Person) -> dict[str, Any]:
+    values = {name: getattr(person, name) for name in PERSON_FIELDS}
+    values["id"], values["unit_id"], values["version"] = person.pk, person.unit_id, person.version
+    values["_ident"] = identity(values)
+    return values
+
+
+def _jsonable(row: Row) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name, value in row.values.items():
+        out[name] = value.isoformat() if isinstance(value, dt.date) else value
+    out["_household"] = row.household
+    out["_relation"] = row.relation
+    out["_membership"] = row.membership
+    out["_joined"] = row.joined.isoformat() if row.joined else None
+    loaded: dict[str, Any] = json.loads(json.dumps(out))
+    return loaded

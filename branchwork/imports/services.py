@@ -1,0 +1,230 @@
+"""Import jobs: a file is uploaded (or named on the command line), its columns detected and
+shown, checked in a dry run, then run as a background task whose progress any page can poll.
+
+An import runs with the scope of the user who started it (the CLI may run as the system). Its
+report is kept with the job as codes (see :mod:`branchwork.imports.report`).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from branchwork.access.scoping import scope_for
+from branchwork.core.bulk import bulk_insert
+from branchwork.core.errors import PermissionDeniedError, invalid
+from branchwork.org.models import Unit
+
+from . import columns, reading
+from .models import ImportIssue, ImportJob, ImportKind, JobStatus, OnDuplicate
+from .people_import import Asker, Options, PeopleImport, Result
+
+MAX_FILE_BYTES = 200 * 1024 * 1024
+PREVIEW_ROWS = 10
+
+Importer = Callable[[list[str], list[list[reading.Cell]], dict[str, int], Options], Result]
+
+
+def _people(
+    header: list[str], rows: list[list[reading.Cell]], mapping: dict[str, int], options: Options
+) -> Result:
+    return PeopleImport(header, rows, mapping, options, total=len(rows)).run()
+
+
+IMPORTERS: dict[str, Importer] = {ImportKind.PEOPLE: _people}
+# The permission an importer needs on the import's unit (or at the top, without one).
+PERMISSION: dict[str, str] = {
+    ImportKind.PEOPLE: "edit",
+    ImportKind.UNITS: "admin",
+    ImportKind.TERRITORIES: "admin",
+    ImportKind.OFFICERS: "edit",
+    ImportKind.GRANTS: "admin",
+}
+
+
+def register(kind: str, importer: Importer) -> None:
+    IMPORTERS[kind] = importer
+
+
+def _check_allowed(actor: Any, kind: str, unit: Unit | None) -> None:
+    if actor is None:
+        return  # the system (the command line without --user)
+    scope = scope_for(actor)
+    perm = PERMISSION.get(kind, "admin")
+    if unit is None:
+        if not scope.superuser:
+            raise invalid("unit", _("Choose the unit the import is for."))
+        return
+    if not scope.has(perm, unit):
+        raise PermissionDeniedError(perm)
+
+
+@transaction.atomic
+def create_import(
+    *,
+    actor: Any,
+    kind: str,
+    filename: str,
+    data: bytes,
+    unit: Unit | None = None,
+    on_duplicate: str = OnDuplicate.SKIP,
+    dry_run: bool = False,
+) -> ImportJob:
+    """Keep an uploaded file as a job, its columns detected; nothing is imported yet."""
+    if kind not in ImportKind.values:
+        raise invalid("kind", _("Unknown kind of import."))
+    if on_duplicate not in OnDuplicate.values:
+        raise invalid("on_duplicate", _("Unknown choice for duplicates."))
+    _check_allowed(actor, kind, unit)
+    if len(data) > MAX_FILE_BYTES:
+        raise invalid("file", _("The file is too large (at most 200 MB)."))
+    try:
+        sheet = reading.read(data, filename, limit=PREVIEW_ROWS)
+    except reading.FileError as exc:
+        raise invalid("file", str(exc)) from None
+    mapping = columns.detect(kind, sheet.header) if kind in columns.CATALOGUES else {}
+    return ImportJob.objects.create(
+        kind=kind,
+        unit=unit,
+        user=actor if actor is not None and actor.is_authenticated else None,
+        filename=filename[:255],
+        data=data,
+        file_format=sheet.file_format,
+        encoding=sheet.encoding,
+        mapping=mapping,
+        on_duplicate=on_duplicate,
+        dry_run=dry_run,
+    )
+
+
+def preview(job: ImportJob, limit: int = PREVIEW_ROWS) -> reading.Sheet:
+    return reading.read(bytes(job.data), job.filename, limit=limit)
+
+
+def set_mapping(job: ImportJob, mapping: dict[str, int], on_duplicate: str | None = None) -> None:
+    if job.status not in (JobStatus.NEW, JobStatus.DONE) or (
+        job.status == JobStatus.DONE and not job.dry_run
+    ):
+        raise invalid("__all__", _("This import has already run."))
+    sheet = preview(job, limit=0)
+    job.mapping = columns.clean_mapping(job.kind, mapping, len(sheet.header))
+    if on_duplicate is not None:
+        if on_duplicate not in OnDuplicate.values:
+            raise invalid("on_duplicate", _("Unknown choice for duplicates."))
+        job.on_duplicate = on_duplicate
+    job.save(update_fields=["mapping", "on_duplicate"])
+
+
+def enqueue(job: ImportJob, *, dry_run: bool) -> ImportJob:
+    """Queue the job for a worker: a dry run (the report only) or the import itself."""
+    from .tasks import run_import
+
+    if job.status in (JobStatus.QUEUED, JobStatus.RUNNING):
+        raise invalid("__all__", _("This import is already running."))
+    if job.status == JobStatus.DONE and not job.dry_run:
+        raise invalid("__all__", _("This import has already run."))
+    if not job.mapping:
+        raise invalid("mapping", _("No column is mapped to a field: choose at least the name."))
+    job.dry_run = dry_run
+    job.status = JobStatus.QUEUED
+    job.done = job.total = 0
+    job.stage = ""
+    job.error = ""
+    job.save(update_fields=["dry_run", "status", "done", "total", "stage", "error"])
+    transaction.on_commit(lambda: run_import.enqueue(job.pk))
+    return job
+
+
+class _ProgressWriter:
+    """Writes a job's progress at most twice a second, outside any open transaction (a row
+    written inside the import's transaction would only be seen when it ends)."""
+
+    def __init__(self, job: ImportJob, echo: Callable[[str, int, int], None] | None) -> None:
+        self.job = job
+        self.echo = echo
+        self.last = 0.0
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if self.echo is not None:
+            self.echo(stage, done, total)
+        now = time.monotonic()
+        if now - self.last < 0.5 and done < total:
+            return
+        self.last = now
+        if connection.in_atomic_block:
+            return
+        ImportJob.objects.filter(pk=self.job.pk).update(stage=stage, done=done, total=total)
+
+
+def run(
+    job: ImportJob,
+    *,
+    echo: Callable[[str, int, int], None] | None = None,
+    ask: Asker | None = None,
+) -> Result:
+    """Run a job now, in this process (the task and the command line call this)."""
+    actor = job.user
+    _check_allowed(actor, job.kind, job.unit)
+    importer = IMPORTERS.get(job.kind)
+    if importer is None:
+        raise invalid("kind", _("This kind of import is not available."))
+    ImportJob.objects.filter(pk=job.pk).update(
+        status=JobStatus.RUNNING, started_at=timezone.now(), stage="read"
+    )
+    ImportIssue.objects.filter(job=job).delete()  # a dry run's report, replaced
+    started = time.perf_counter()
+    try:
+        sheet = reading.read(bytes(job.data), job.filename)
+        read_seconds = time.perf_counter() - started
+        options = Options(
+            actor=actor,
+            unit=job.unit,
+            on_duplicate=job.on_duplicate,
+            dry_run=job.dry_run,
+            progress=_ProgressWriter(job, echo),
+            ask=ask,
+            job_id=job.pk,
+        )
+        result = importer(sheet.header, sheet.rows, dict(job.mapping), options)
+        result.timings = {"decode": read_seconds, **result.timings}
+    except Exception as exc:
+        ImportJob.objects.filter(pk=job.pk).update(
+            status=JobStatus.FAILED, error=str(exc)[:2000], finished_at=timezone.now()
+        )
+        raise
+    with transaction.atomic():
+        bulk_insert(
+            ImportIssue,
+            ("job", "row", "column", "level", "code", "params", "object_id", "values", "resolved"),
+            (
+                (
+                    job.pk,
+                    i.row,
+                    i.column[:200],
+                    i.level,
+                    i.code,
+                    i.params,
+                    i.object_id,
+                    i.values,
+                    "",
+                )
+                for i in result.issues
+            ),
+        )
+        counts: dict[str, float] = dict(result.counts)
+        counts["seconds"] = round(time.perf_counter() - started, 2)
+        ImportJob.objects.filter(pk=job.pk).update(
+            status=JobStatus.DONE,
+            stage="done",
+            done=counts.get("rows", 0),
+            total=counts.get("rows", 0),
+            counts=counts,
+            finished_at=timezone.now(),
+        )
+    job.refresh_from_db()
+    return result
