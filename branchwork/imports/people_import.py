@@ -191,7 +191,8 @@ def normalise_row(
     values = row.values
 
     def title(name: str) -> str:
-        return header[mapping[name]] if mapping[name] < len(header) else name
+        index = mapping.get(name)
+        return header[index] if index is not None and index < len(header) else ""
 
     def flag(name: str, error: CellError) -> None:
         if name in _IDENTITY:
@@ -211,16 +212,19 @@ def normalise_row(
                     flag(name, CellError("formula"))
                     continue
             cells_of[name] = cell
+        source: dict[str, str] = {}  # the field → the column it came from
         for name, cell in cells_of.items():
+            before = set(values)
             try:
                 _clean_cell(row, name, cell)
             except CellError as error:
                 flag(name, error)
+            for filled in set(values) - before:
+                source[filled] = name
         for name, value in values.items():
             limit = _MAX_LENGTH.get(name)
             if limit and isinstance(value, str) and len(value) > limit:
-                column = title(name) if name in mapping else name
-                raise _Reject(column, "too_long", max=limit)
+                raise _Reject(title(source.get(name, name)), "too_long", max=limit)
         if not any(values.get(n) for n in NAME_FIELDS):
             raise _Reject("", "name_missing")
         birth = values.get("birth_date")

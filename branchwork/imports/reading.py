@@ -132,7 +132,7 @@ def _read_xlsx(data: bytes, limit: int | None) -> Sheet:
     from openpyxl import load_workbook
 
     try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
         raise FileError(
             _("The file is not an Excel workbook that can be read (%(reason)s).")
