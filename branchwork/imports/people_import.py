@@ -47,6 +47,7 @@ from django.utils import timezone
 from branchwork.access import audit
 from branchwork.access.scoping import Scope, scope_for
 from branchwork.core.bulk import bulk_insert, bulk_insert_fanout, reserve_ids
+from branchwork.core import faults
 from branchwork.core.db import pk_in
 from branchwork.core.text import normalise
 from branchwork.org.models import PATH_STEP, TerritoryArea, TerritoryKind, Unit, UnitStatus
@@ -777,6 +778,7 @@ class PeopleImport:
                 unit_id=self.options.unit.pk if self.options.unit else None,
                 fields=sorted(self.mapping),
             )
+            faults.point("import-before-commit")
         self._progress(stage, len(new) + len(updates), len(new) + len(updates), force=True)
         self._time(stage)
 
