@@ -1,0 +1,103 @@
+"""The import pages: upload, the detected columns, a dry run, the import, progress and report;
+another officer's import is not found."""
+
+from __future__ import annotations
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from branchwork.imports import services
+from branchwork.imports.models import ImportJob
+from branchwork.people.models import Person
+from tests.conftest import MARK_B, Federation, signed_in
+from tests.imports.test_people_import import ROWS, csv_bytes
+
+
+def _upload(client, unit: str = "A") -> ImportJob:  # type: ignore[no-untyped-def]
+    data = csv_bytes([list(r) for r in ROWS[:3]], "cp932")
+    response = client.post(
+        reverse("imports:new"),
+        {
+            "file": SimpleUploadedFile("名簿.csv", data, content_type="text/csv"),
+            "kind": "people",
+            "unit": unit,
+            "on_duplicate": "skip",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    return ImportJob.objects.latest("id")
+
+
+def test_upload_preview_check_and_import(federation: Federation) -> None:
+    client = signed_in(federation.officer_a)
+    job = _upload(client)
+    page = client.get(reverse("imports:detail", args=[job.pk])).content.decode()
+    # The preview: the header, the first rows, each column's detected field selected.
+    assert "金 英洙" in page and "生年月日" in page
+    assert '<option value="birth_date" selected>' in page
+    assert '<option value="name" selected>' in page
+
+    # A dry run with one column left out by the person.
+    form = {f"col{i}": name for name, i in job.mapping.items() if name != "email"}
+    form.update(action="check", on_duplicate="skip")
+    assert client.post(reverse("imports:start", args=[job.pk]), form).status_code == 302
+    job.refresh_from_db()
+    assert job.status == "queued" and job.dry_run and "email" not in job.mapping
+    progress = client.get(reverse("imports:progress", args=[job.pk]))
+    assert 'hx-trigger="every 1s"' in progress.content.decode()
+    services.run(job)  # what the worker does
+    done = client.get(reverse("imports:progress", args=[job.pk]))
+    assert done["HX-Refresh"] == "true"
+    report = client.get(reverse("imports:detail", args=[job.pk])).content.decode()
+    assert "is not in the 昭和 era" in report
+    assert not Person.objects.filter(family_name_kanji="金", given_name_kanji="英洙").exists()
+
+    form["action"] = "import"
+    assert client.post(reverse("imports:start", args=[job.pk]), form).status_code == 302
+    services.run(ImportJob.objects.get(pk=job.pk))
+    kim = Person.objects.get(family_name_kanji="金", given_name_kanji="英洙")
+    assert kim.email == ""  # the column was left out
+    csv_report = client.get(reverse("imports:report", args=[job.pk]))
+    text = csv_report.content.decode("utf-8-sig")
+    assert text.startswith("Row,Column") and "昭和64年2月1日" in text
+    # Run once: it cannot be started again.
+    again = client.post(reverse("imports:start", args=[job.pk]), form)
+    assert again.status_code == 400
+
+
+def test_the_report_speaks_the_readers_language(federation: Federation) -> None:
+    client = signed_in(federation.officer_a)
+    job = _upload(client)
+    services.enqueue(job, dry_run=True)
+    services.run(ImportJob.objects.get(pk=job.pk))
+    client.cookies["django_language"] = "ko"
+    page = client.get(reverse("imports:detail", args=[job.pk]), HTTP_ACCEPT_LANGUAGE="ko")
+    assert "昭和64年2月1日" in page.content.decode()
+    assert "is not in the" not in page.content.decode()
+
+
+def test_another_officers_import_is_not_found(federation: Federation) -> None:
+    job = _upload(signed_in(federation.officer_a))
+    other = signed_in(federation.officer_b)
+    for name in ("detail", "progress", "report"):
+        assert other.get(reverse(f"imports:{name}", args=[job.pk])).status_code == 404
+    assert other.post(reverse("imports:start", args=[job.pk]), {}).status_code == 404
+    listed = signed_in(federation.officer_a).get(reverse("imports:list")).content.decode()
+    assert "名簿.csv" in listed
+    assert "名簿.csv" not in other.get(reverse("imports:list")).content.decode()
+
+
+def test_an_officer_cannot_upload_into_a_unit_outside_their_scope(federation: Federation) -> None:
+    client = signed_in(federation.officer_a)
+    response = client.post(
+        reverse("imports:new"),
+        {
+            "file": SimpleUploadedFile("x.csv", csv_bytes([list(ROWS[0])], "utf-8")),
+            "kind": "people",
+            "unit": "B",
+            "on_duplicate": "skip",
+        },
+    )
+    assert response.status_code == 200  # the form again, with the unit refused
+    assert MARK_B not in response.content.decode()
+    assert not ImportJob.objects.exists()
