@@ -81,7 +81,7 @@ MESSAGES = {
     "unknown_unit": gettext_lazy("No unit with the code “%(code)s” in your units."),
     "unknown_value": gettext_lazy("“%(text)s” is not a value this column takes."),
     "required": gettext_lazy("This column must have a value."),
-    "invalid": gettext_lazy("%(message)s"),
+    "invalid": gettext_lazy("Not accepted: %(message)s"),
 }
 
 

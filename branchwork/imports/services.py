@@ -228,3 +228,6 @@ def run(
         )
     job.refresh_from_db()
     return result
+
+
+from . import org_import  # noqa: E402, F401

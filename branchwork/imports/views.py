@@ -60,7 +60,11 @@ def _job_for(request: HttpRequest, pk: int) -> ImportJob:
 @login_required
 @require_GET
 def import_list(request: HttpRequest) -> HttpResponse:
-    jobs = ImportJob.objects.filter(user_id=request.user.pk).select_related("unit").defer("data")
+    jobs = (
+        ImportJob.objects.filter(user_id=int(request.user.pk or 0))
+        .select_related("unit")
+        .defer("data")
+    )
     page = Paginator(jobs, 25).get_page(request.GET.get("page"))
     return render(request, "imports/import_list.html", {"page": page})
 
