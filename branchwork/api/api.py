@@ -14,6 +14,8 @@ from branchwork.access.services import user_for_api_token
 from branchwork.core.errors import PermissionDeniedError
 
 from .access import router as access_router
+from .exports import router as exports_router
+from .imports import router as imports_router
 from .org import router as org_router
 from .people import router as people_router
 from .reference import router as reference_router
@@ -76,3 +78,5 @@ api.add_router("/", org_router)
 api.add_router("/", access_router)
 api.add_router("/", reference_router)
 api.add_router("/", people_router)
+api.add_router("/", exports_router)
+api.add_router("/", imports_router)

@@ -46,8 +46,8 @@ from django.utils import timezone
 
 from branchwork.access import audit
 from branchwork.access.scoping import Scope, scope_for
-from branchwork.core.bulk import bulk_insert, bulk_insert_fanout, reserve_ids
 from branchwork.core import faults
+from branchwork.core.bulk import bulk_insert, bulk_insert_fanout, reserve_ids
 from branchwork.core.db import pk_in
 from branchwork.core.text import normalise
 from branchwork.org.models import PATH_STEP, TerritoryArea, TerritoryKind, Unit, UnitStatus
