@@ -148,9 +148,19 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "relations": relations_of(request.user, person),
             "household_link": current_household(person),
             "consents": person.consents.all(),
-            "memberships": person.memberships.select_related("body").order_by("-joined"),
+            "memberships": _memberships_shown(scope, person),
         },
     )
+
+
+def _memberships_shown(scope: Any, person: Person) -> list[Any]:
+    """The person's memberships; a body outside the reader's units (an affiliated body of a
+    sibling branch) is not named."""
+    out = list(person.memberships.select_related("body").order_by("-joined"))
+    for membership in out:
+        body = membership.body
+        membership.body_visible = scope.has("view", body) or scope.is_above_scope(body)
+    return out
 
 
 @login_required

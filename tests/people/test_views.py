@@ -261,3 +261,25 @@ def test_consents_are_recorded_with_their_source_and_withdrawn_not_deleted(
     page = client.get(reverse("people:detail", args=[person.pk])).content.decode()
     assert "withdrawn" in page and "branch new-year party form" in page
     assert signed_in(federation.officer_b).get(url).status_code == 404
+
+
+def test_a_membership_of_a_sibling_branchs_body_is_shown_without_its_name(
+    federation: Federation,
+) -> None:
+    from branchwork.people.models import Membership
+    from tests.conftest import make_unit
+
+    union = make_unit(federation.b, "BW", "womens_union", marker=MARK_B)
+    Membership.objects.create(person=federation.person_a, body=union, status="member")
+    Membership.objects.create(person=federation.person_a, body=federation.fed, status="member")
+    page = signed_in(federation.officer_a).get(
+        reverse("people:detail", args=[federation.person_a.pk])
+    )
+    text = page.content.decode()
+    assert MARK_B not in text
+    assert "an organisation outside your units" in text
+    assert federation.fed.name_en in text or federation.fed.name_ja in text
+    regional = signed_in(federation.regional).get(
+        reverse("people:detail", args=[federation.person_a.pk])
+    )
+    assert MARK_B in regional.content.decode()  # the region sees B's bodies
