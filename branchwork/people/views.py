@@ -159,7 +159,8 @@ def _memberships_shown(scope: Any, person: Person) -> list[Any]:
     out = list(person.memberships.select_related("body").order_by("-joined"))
     for membership in out:
         body = membership.body
-        membership.body_visible = scope.has("view", body) or scope.is_above_scope(body)
+        visible = scope.has("view", body) or scope.is_above_scope(body)
+        setattr(membership, "body_visible", visible)  # noqa: B010 - read by the template
     return out
 
 
