@@ -11,4 +11,5 @@ urlpatterns = [
     path("imports/<int:pk>/start/", views.import_start, name="start"),
     path("imports/<int:pk>/progress/", views.import_progress, name="progress"),
     path("imports/<int:pk>/report.csv", views.import_report, name="report"),
+    path("imports/<int:pk>/issues/<int:issue_pk>/decide/", views.issue_decide, name="decide"),
 ]

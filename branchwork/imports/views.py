@@ -6,11 +6,13 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -205,3 +207,25 @@ def import_report(request: HttpRequest, pk: int) -> HttpResponse:
     )
     response["Content-Disposition"] = f'attachment; filename="import-{job.pk}-report.csv"'
     return response
+
+
+@login_required
+@require_POST
+def issue_decide(request: HttpRequest, pk: int, issue_pk: int) -> HttpResponse:
+    """A person's decision on a held row: update the registry's record, record a new person,
+    or leave the row out."""
+    from .decisions import decide
+
+    job = _job_for(request, pk)
+    issue = ImportIssue.objects.filter(job=job, pk=issue_pk).first()
+    if issue is None:
+        raise Http404
+    try:
+        decide(actor=request.user, issue=issue, decision=request.POST.get("decision", ""))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    except PermissionDeniedError:
+        messages.error(request, _("You may not change this person."))
+    else:
+        messages.success(request, _("Decided."))
+    return redirect(f"{reverse('imports:detail', args=[job.pk])}?level=decision#issue-{issue.pk}")

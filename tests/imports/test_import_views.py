@@ -101,3 +101,54 @@ def test_an_officer_cannot_upload_into_a_unit_outside_their_scope(federation: Fe
     assert response.status_code == 200  # the form again, with the unit refused
     assert MARK_B not in response.content.decode()
     assert not ImportJob.objects.exists()
+
+
+def test_held_rows_are_decided_one_by_one(federation: Federation) -> None:
+    from branchwork.access.models import AuditEvent
+    from branchwork.imports.models import ImportIssue
+    from branchwork.people.models import HouseholdMember
+
+    client = signed_in(federation.officer_a)
+    first = _upload(client)
+    services.enqueue(first, dry_run=False)
+    services.run(ImportJob.objects.get(pk=first.pk))
+    kim = Person.objects.get(family_name_kanji="金", given_name_kanji="英洙")
+
+    rows = [list(ROWS[0]), list(ROWS[1])]
+    rows[0][7] = "090-2222-3333"  # Kim's mobile changed
+    rows[1][0], rows[1][3] = "李 英子", "S52.4.2"  # Lee with another birth date: possible
+    data = csv_bytes(rows, "utf-8")
+    job = services.create_import(
+        actor=federation.officer_a,
+        kind="people",
+        filename="again.csv",
+        data=data,
+        unit=federation.a,
+        on_duplicate="ask",
+    )
+    services.run(job)
+    held = list(ImportIssue.objects.filter(job=job, code="held").order_by("row"))
+    assert len(held) == 2 and held[0].object_id == kim.pk
+    page = client.get(reverse("imports:detail", args=[job.pk]) + "?level=decision")
+    assert reverse("imports:decide", args=[job.pk, held[0].pk]) in page.content.decode()
+
+    url = reverse("imports:decide", args=[job.pk, held[0].pk])
+    assert client.post(url, {"decision": "update"}).status_code == 302
+    kim.refresh_from_db()
+    assert kim.mobile == "+819022223333"
+    assert AuditEvent.objects.filter(action="update", object_id=str(kim.pk)).exists()
+    # Decided once: a second decision is refused, nothing changes.
+    client.post(url, {"decision": "new"})
+    assert Person.objects.filter(given_name_kanji="英洙").count() == 1
+
+    # Another officer cannot decide it.
+    other = signed_in(federation.officer_b)
+    assert other.post(url, {"decision": "skip"}).status_code == 404
+
+    # Lee: held against the registry (a day apart), recorded apart as decided.
+    people = Person.objects.count()
+    new_url = reverse("imports:decide", args=[job.pk, held[1].pk])
+    assert client.post(new_url, {"decision": "new"}).status_code == 302
+    assert Person.objects.count() == people + 1
+    newest = Person.objects.latest("id")
+    assert HouseholdMember.objects.filter(person=newest, until__isnull=True).exists()
