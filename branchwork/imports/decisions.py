@@ -49,7 +49,11 @@ def _unit_for(actor: Any, job: ImportJob, postal_code: str) -> Unit:
 @transaction.atomic
 def decide(*, actor: Any, issue: ImportIssue, decision: str) -> Person | None:
     """Apply a person's decision on a held row; return the person it concerns."""
-    issue = ImportIssue.objects.select_for_update().select_related("job__unit").get(pk=issue.pk)
+    issue = (
+        ImportIssue.objects.select_for_update(of=("self",))
+        .select_related("job__unit")
+        .get(pk=issue.pk)
+    )
     if decision not in DECISIONS:
         raise invalid("decision", _("Unknown decision."))
     if issue.code not in HELD or issue.resolved or issue.values is None:

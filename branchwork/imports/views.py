@@ -108,13 +108,20 @@ def _preview_context(job: ImportJob) -> dict[str, Any]:
     sheet = services.preview(job)
     catalogue = columns.catalogue(job.kind) if job.kind in columns.CATALOGUES else ()
     by_index = {index: name for name, index in job.mapping.items()}
-    heads = [
-        {"index": i, "title": title, "field": by_index.get(i, "")}
-        for i, title in enumerate(sheet.header)
-    ]
     rows = [
         [("" if i >= len(row) else str(row[i]))[:80] for i in range(len(sheet.header))]
         for row in sheet.rows
+    ]
+    # One line per column of the file (its header, the field it fills, its first values):
+    # readable on a phone, however many columns the file has.
+    heads = [
+        {
+            "index": i,
+            "title": title,
+            "field": by_index.get(i, ""),
+            "samples": [row[i] for row in rows[:5]],
+        }
+        for i, title in enumerate(sheet.header)
     ]
     return {
         "sheet": sheet,
