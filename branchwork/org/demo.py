@@ -341,6 +341,9 @@ def _build_demo(size: str, seed: int) -> DemoResult:
         },
     )
     add_privacy_demo(b.today, b.rng)
+    from branchwork.imports.demo import add_import_demo
+
+    add_import_demo(b.rng)
     result.units = Unit.objects.count()
     result.people = Person.objects.count()
     result.terms = Term.objects.count()
