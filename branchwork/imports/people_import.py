@@ -34,20 +34,27 @@ import datetime as dt
 import hashlib
 import json
 import time
-import types
-from collections import defaultdict
+from collections import defaultdict, namedtuple
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.db.models import Q
 from django.utils import timezone
+from rapidfuzz import fuzz
 
 from branchwork.access import audit
 from branchwork.access.scoping import Scope, scope_for
 from branchwork.core import faults
-from branchwork.core.bulk import bulk_insert, bulk_insert_fanout, reserve_ids
+from branchwork.core.bulk import (
+    bulk_insert,
+    bulk_insert_fanout,
+    bulk_loading,
+    db_value,
+    reserve_ids,
+)
 from branchwork.core.db import pk_in
 from branchwork.core.text import normalise
 from branchwork.org.models import PATH_STEP, TerritoryArea, TerritoryKind, Unit, UnitStatus
@@ -71,8 +78,11 @@ Progress = Callable[[str, int, int], None]
 Asker = Callable[["Row", dict[str, Any], int, list[str]], str | None]
 
 STRONG = 95  # a score from here on is a certain match (as equal names and birth date are)
-SMALL_FILE = 2_000  # files up to this size also ask the registry's full duplicate search
+SMALL_FILE = 2_000
+SCAN_FROM = 5_000  # files longer than this read every person in scope instead of their keys  # files up to this size also ask the registry's full duplicate search
 PROGRESS_EVERY = 2_000
+FIRST_LOAD = 50_000  # new people from which an import into a smaller registry loads in bulk
+WRITE_CHUNK = 20_000  # people written at a time: bounds the memory the write stage takes
 
 _MAX_LENGTH = {
     f.name: f.max_length
@@ -89,6 +99,24 @@ _PERSON_COLUMNS = (
     "created_at",
     "updated_at",
 )
+# What matching reads of each person in scope (the duplicate rules' fields), and the file's
+# own fields besides, to tell which of them changed.
+_REGISTRY_FIELDS = (
+    *NAME_FIELDS,
+    "birth_date",
+    "birth_precision",
+    "sex",
+    "phone",
+    "mobile",
+    "email",
+    "postal_code",
+    "address",
+)
+# A person's fields in PERSON_FIELDS order, read by name (the search index) and as a row.
+_Record = namedtuple("_Record", PERSON_FIELDS)  # type: ignore[misc]
+_BIRTH_AT = PERSON_FIELDS.index("birth_date")
+_DEATH_AT = PERSON_FIELDS.index("deceased_date")
+_LANGUAGES_AT = PERSON_FIELDS.index("languages")
 # Fields whose unreadable value rejects the row (the person could not be recognised again);
 # other bad values are left out and the row flagged.
 _IDENTITY = frozenset({*NAME_FIELDS, "birth_date", "address", "id", "household"})
@@ -179,171 +207,257 @@ class _Reject(Exception):
         self.column, self.code, self.params = column, code, params
 
 
+def _fields_filled(mapping: dict[str, int]) -> set[str]:
+    """The person fields the mapped columns can fill."""
+    out = set(mapping)
+    for name in mapping:
+        if name in _FULL_NAMES:
+            out |= set(_FULL_NAMES[name][1:])
+        if name in _NAME_ROUTES:
+            out |= set(NAME_FIELDS)
+    if "birth_date" in out:
+        out.add("birth_precision")
+    return out
+
+
 def _cell_text(cell: Cell) -> str:
     return cell.isoformat() if isinstance(cell, dt.date) else cell
+
+
+class Normaliser:
+    """Normalises the rows of one file: what a row needs from the mapping and the header is
+    worked out once, not per row."""
+
+    def __init__(self, mapping: dict[str, int], header: list[str]) -> None:
+        self.columns = [
+            (name, index, header[index] if index < len(header) else "")
+            for name, index in sorted(mapping.items(), key=lambda kv: kv[1])
+        ]
+        self.titles = {name: title for name, _index, title in self.columns}
+        # The column a field's value came from, for a refusal that names it.
+        self.source: dict[str, str] = {}
+        for name, _index, title in self.columns:
+            for filled in _fields_filled({name: 0}):
+                self.source.setdefault(filled, title)
+        self.today = timezone.localdate()
+
+    def title(self, name: str) -> str:
+        return self.titles.get(name, "")
+
+    def row(self, number: int, cells: Sequence[Cell]) -> tuple[Row | None, list[Issue]]:
+        """One row's values as the registry stores them, with what was wrong in it."""
+        issues: list[Issue] = []
+        row = Row(number=number, values={})
+        values = row.values
+        width = len(cells)
+        try:
+            for name, index, title in self.columns:
+                cell = cells[index] if index < width else ""
+                if cell.__class__ is str:
+                    if not cell or cell.isspace():
+                        continue
+                    if len(cell) > MAX_CELL:
+                        raise _Reject(title, "too_long", max=MAX_CELL)
+                    if cell[0] in "=+-@" and cleaning.is_formula(cell):
+                        self._flag(issues, number, name, title, CellError("formula"))
+                        continue
+                try:
+                    _clean_cell(row, name, cell)
+                except CellError as error:
+                    self._flag(issues, number, name, title, error)
+            for name, value in values.items():
+                limit = _MAX_LENGTH.get(name)
+                if limit and value.__class__ is str and len(value) > limit:
+                    raise _Reject(self.source.get(name, ""), "too_long", max=limit)
+            if not any(values.get(n) for n in NAME_FIELDS):
+                raise _Reject("", "name_missing")
+            birth = values.get("birth_date")
+            if birth is not None and birth > self.today:
+                raise _Reject(self.title("birth_date"), "date_future", text=birth.isoformat())
+        except _Reject as rejected:
+            issues.append(
+                Issue(number, rejected.column, "rejected", rejected.code, rejected.params)
+            )
+            return None, issues
+        if "address" in values:
+            place = row.place
+            values["address"], warning = cleaning.address(values["address"], place)
+            if warning and place is not None:
+                issues.append(
+                    Issue(
+                        number,
+                        self.title("address"),
+                        "flagged",
+                        warning,
+                        {"prefecture": place.prefecture},
+                    )
+                )
+        row.ident = identity(values)
+        return row, issues
+
+    @staticmethod
+    def _flag(issues: list[Issue], number: int, name: str, title: str, error: CellError) -> None:
+        if name in _IDENTITY:
+            raise _Reject(title, error.code, **error.params)
+        issues.append(Issue(number, title, "flagged", error.code, error.params))
 
 
 def normalise_row(
     number: int, cells: Sequence[Cell], mapping: dict[str, int], header: list[str]
 ) -> tuple[Row | None, list[Issue]]:
-    """One row's values as the registry stores them, with what was wrong in it."""
-    issues: list[Issue] = []
-    row = Row(number=number, values={})
-    values = row.values
+    """One row on its own (tests, previews): see :class:`Normaliser`."""
+    return Normaliser(mapping, header).row(number, cells)
 
-    def title(name: str) -> str:
-        index = mapping.get(name)
-        return header[index] if index is not None and index < len(header) else ""
 
-    def flag(name: str, error: CellError) -> None:
-        if name in _IDENTITY:
-            raise _Reject(title(name), error.code, **error.params)
-        issues.append(Issue(number, title(name), "flagged", error.code, error.params))
+@lru_cache(maxsize=200_000)
+def _name_cell(name: str, raw: str) -> tuple[tuple[str, str], ...]:
+    """The name fields a name column's cell fills: (field, value) pairs. Names repeat (a
+    family name, a common full name), so each distinct cell is worked out once."""
+    value = cleaning.text(raw)
+    if name in _FULL_NAMES:
+        script, family_field, given_field = _FULL_NAMES[name]
+    else:
+        script = cleaning.script_of(value)
+        family_field, given_field = _fields_for(script)
+    if script == "kana":
+        value = cleaning.kana(value)
+    part = _NAME_ROUTES.get(name)
+    if part is not None:
+        return (((family_field, given_field)[part], value.replace(" ", "")),)
+    family, given = cleaning.split_name(value, script)
+    if given:
+        return ((family_field, family), (given_field, given))
+    return ((family_field, family),)
 
+
+def _date_cell(row: Row, name: str, cell: Cell) -> None:
+    if isinstance(cell, dt.date):
+        day, precision = cell, "day"
+    else:
+        day, precision = cleaning.date(cell)
+    if name == "joined":
+        row.joined = day
+    else:
+        row.values["birth_date"], row.values["birth_precision"] = day, precision
+
+
+def _names(row: Row, name: str, cell: Cell) -> None:
+    row.values.update(_name_cell(name, _cell_text(cell)))
+
+
+def _postal(row: Row, name: str, cell: Cell) -> None:
+    row.place = cleaning.postal_code(_cell_text(cell))
+    row.values["postal_code"] = row.place.code
+
+
+def _relation(row: Row, name: str, cell: Cell) -> None:
     try:
-        cells_of = {}
-        for name, index in mapping.items():
-            cell = cells[index] if index < len(cells) else ""
-            if isinstance(cell, str):
-                if not cell.strip():
-                    continue
-                if len(cell) > MAX_CELL:
-                    raise _Reject(title(name), "too_long", max=MAX_CELL)
-                if cleaning.is_formula(cell):
-                    flag(name, CellError("formula"))
-                    continue
-            cells_of[name] = cell
-        source: dict[str, str] = {}  # the field → the column it came from
-        for name, cell in cells_of.items():
-            before = set(values)
-            try:
-                _clean_cell(row, name, cell)
-            except CellError as error:
-                flag(name, error)
-            for filled in set(values) - before:
-                source[filled] = name
-        for name, value in values.items():
-            limit = _MAX_LENGTH.get(name)
-            if limit and isinstance(value, str) and len(value) > limit:
-                raise _Reject(title(source.get(name, name)), "too_long", max=limit)
-        if not any(values.get(n) for n in NAME_FIELDS):
-            raise _Reject("", "name_missing")
-        birth = values.get("birth_date")
-        if birth is not None and birth > timezone.localdate():
-            raise _Reject(title("birth_date"), "date_future", text=birth.isoformat())
-    except _Reject as rejected:
-        issues.append(Issue(number, rejected.column, "rejected", rejected.code, rejected.params))
-        return None, issues
-    if "postal_code" in cells_of and row.place is None:
-        pass  # flagged above; the row is placed as one without an address
-    if "address" in values:
-        place = row.place
-        values["address"], warning = cleaning.address(values["address"], place)
-        if warning and place is not None:
-            issues.append(
-                Issue(
-                    number, title("address"), "flagged", warning, {"prefecture": place.prefecture}
-                )
-            )
-    row.ident = identity(values)
-    return row, issues
+        row.relation = cleaning.relation(_cell_text(cell))
+    except CellError:
+        row.relation = "other"
+        raise
+
+
+def _person_id(row: Row, name: str, cell: Cell) -> None:
+    raw = _cell_text(cell)
+    digits = cleaning.text(raw).lstrip("#")
+    if not digits.isdigit():
+        raise CellError("id_invalid", text=raw.strip())
+    row.person_id = int(digits)
+
+
+def _value(clean: Callable[[str], Any]) -> Callable[[Row, str, Cell], None]:
+    def fill(row: Row, name: str, cell: Cell) -> None:
+        row.values[name] = clean(_cell_text(cell))
+
+    return fill
+
+
+def _attribute(attr: str, clean: Callable[[str], Any]) -> Callable[[Row, str, Cell], None]:
+    def fill(row: Row, name: str, cell: Cell) -> None:
+        setattr(row, attr, clean(_cell_text(cell)))
+
+    return fill
+
+
+def _squeezed(raw: str) -> str:
+    return cleaning.text(raw).replace(" ", "")
+
+
+_CLEANERS: dict[str, Callable[[Row, str, Cell], None]] = {
+    "birth_date": _date_cell,
+    "joined": _date_cell,
+    **dict.fromkeys((*_NAME_ROUTES, *_FULL_NAMES), _names),
+    **dict.fromkeys(NAME_FIELDS, _value(_squeezed)),
+    **dict.fromkeys(_KANA_FIELDS, _value(cleaning.kana)),
+    "phone": _value(cleaning.phone),
+    "mobile": _value(cleaning.phone),
+    "email": _value(cleaning.email),
+    "postal_code": _postal,
+    "address": _value(cleaning.text),
+    "notes": _value(cleaning.multiline),
+    "occupation": _value(cleaning.text),
+    "family_business": _value(cleaning.text),
+    "sex": _value(cleaning.sex),
+    "generation": _value(cleaning.generation),
+    "languages": _value(cleaning.languages),
+    "household": _attribute("household", cleaning.text),
+    "relation": _relation,
+    "membership": _attribute("membership", cleaning.membership),
+    "id": _person_id,
+}
 
 
 def _clean_cell(row: Row, name: str, cell: Cell) -> None:
-    values = row.values
-    if name in ("birth_date", "joined"):
-        if isinstance(cell, dt.date):
-            day, precision = cell, "day"
-        else:
-            day, precision = cleaning.date(cell)
-        if name == "joined":
-            row.joined = day
-        else:
-            values["birth_date"], values["birth_precision"] = day, precision
-        return
-    raw = _cell_text(cell)
-    if name in _NAME_ROUTES or name in _FULL_NAMES:
-        value = cleaning.text(raw)
-        if name in _FULL_NAMES:
-            script, family_field, given_field = _FULL_NAMES[name]
-        else:
-            script = cleaning.script_of(value)
-            family_field, given_field = _fields_for(script)
-        if script == "kana":
-            value = cleaning.kana(value)
-        part = _NAME_ROUTES.get(name)
-        if part is None:
-            family, given = cleaning.split_name(value, script)
-            values[family_field] = family
-            if given:
-                values[given_field] = given
-        else:
-            values[(family_field, given_field)[part]] = value.replace(" ", "")
-    elif name in _KANA_FIELDS:
-        values[name] = cleaning.kana(raw)
-    elif name in NAME_FIELDS:
-        values[name] = cleaning.text(raw).replace(" ", "")
-    elif name in ("phone", "mobile"):
-        values[name] = cleaning.phone(raw)
-    elif name == "email":
-        values["email"] = cleaning.email(raw)
-    elif name == "postal_code":
-        row.place = cleaning.postal_code(raw)
-        values["postal_code"] = row.place.code
-    elif name == "address":
-        values["address"] = cleaning.text(raw)
-    elif name == "notes":
-        values["notes"] = cleaning.multiline(raw)
-    elif name in ("occupation", "family_business"):
-        values[name] = cleaning.text(raw)
-    elif name == "sex":
-        values["sex"] = cleaning.sex(raw)
-    elif name == "generation":
-        values["generation"] = cleaning.generation(raw)
-    elif name == "languages":
-        values["languages"] = cleaning.languages(raw)
-    elif name == "household":
-        row.household = cleaning.text(raw)
-    elif name == "relation":
-        try:
-            row.relation = cleaning.relation(raw)
-        except CellError:
-            row.relation = "other"
-            raise
-    elif name == "membership":
-        row.membership = cleaning.membership(raw)
-    elif name == "id":
-        digits = cleaning.text(raw).lstrip("#")
-        if not digits.isdigit():
-            raise CellError("id_invalid", text=raw.strip())
-        row.person_id = int(digits)
+    cleaner = _CLEANERS.get(name)
+    if cleaner is not None:
+        cleaner(row, name, cell)
 
 
 def _fields_for(script: str) -> tuple[str, str]:
     return _SCRIPT_FIELDS.get(script, _SCRIPT_FIELDS["kanji"])
 
 
+_IDENTITY_FIELDS = tuple(enumerate(NAME_FIELDS))
+_WHOLE_FIELDS = (
+    *((script, fields[0], fields[1]) for script, fields in _SCRIPT_FIELDS.items()),
+    ("everyday", "everyday_family_name", "everyday_given_name"),
+)
+
+
 def identity(values: dict[str, Any]) -> str:
     """What makes two records the same person without doubt: every name form, normalised, and
     the birth date with its precision."""
-    parts = [normalise(str(values.get(n) or "")) for n in NAME_FIELDS]
+    parts = [f"{i}{normalise(v)}" for i, name in _IDENTITY_FIELDS if (v := values.get(name))]
     birth = values.get("birth_date")
-    parts.append(f"{birth.isoformat()}/{values.get('birth_precision') or 'day'}" if birth else "")
+    if birth:
+        parts.append(f"{birth.isoformat()}/{values.get('birth_precision') or 'day'}")
     return hashlib.blake2b("\x1f".join(parts).encode(), digest_size=12).hexdigest()
 
 
 def whole_names(values: dict[str, Any]) -> set[tuple[str, str, str]]:
     """The (script, family, given) forms a record has, normalised: where duplicates meet."""
     out = set()
-    for script, (family_field, given_field) in (
-        *_SCRIPT_FIELDS.items(),
-        ("everyday", ("everyday_family_name", "everyday_given_name")),
-    ):
-        family = normalise(str(values.get(family_field) or ""))
-        given = normalise(str(values.get(given_field) or ""))
-        if family and given:
-            out.add((script, family, given))
+    for script, family_field, given_field in _WHOLE_FIELDS:
+        family = values.get(family_field)
+        if family:
+            given = values.get(given_field)
+            if given:
+                out.add((script, normalise(family), normalise(given)))
     return out
+
+
+_GIVEN_FIELDS = tuple((fields[0], fields[1]) for fields in _SCRIPT_FIELDS.values())
+GIVEN_GATE = 40  # given names (0–100 alike) below which a shared contact is not scored
+
+
+def _given_names_meet(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    """False when, in some script both records write, their given names are far apart."""
+    for _family, given in _GIVEN_FIELDS:
+        x, y = a.get(given), b.get(given)
+        if x and y:
+            return fuzz.ratio(normalise(x), normalise(y)) >= GIVEN_GATE
+    return True
 
 
 def _blocks(values: dict[str, Any]) -> set[tuple[Any, ...]]:
@@ -380,6 +494,8 @@ class PeopleImport:
         self.result = Result()
         self.rows: list[Row] = []
         self.registry: dict[int, dict[str, Any]] = {}
+        self._records: dict[tuple[str, int], duplicates.Record] = {}
+        self._fields = _fields_filled(mapping)
         self._tick = time.perf_counter()
 
     # -- helpers --------------------------------------------------------------------------
@@ -414,8 +530,9 @@ class PeopleImport:
     def _normalise(self) -> None:
         stage = "normalise"
         self._progress(stage, 0, self.total, force=True)
+        normaliser = Normaliser(self.mapping, self.header)
         for i, cells in enumerate(self.raw_rows):
-            row, issues = normalise_row(i + 2, cells, self.mapping, self.header)
+            row, issues = normaliser.row(i + 2, cells)
             self.result.issues += issues
             if row is not None:
                 self.rows.append(row)
@@ -431,13 +548,11 @@ class PeopleImport:
         by_ident: dict[str, int] = {}
         by_block: dict[tuple[Any, ...], int] = {}
         registry_ident = {r["_ident"]: pk for pk, r in self.registry.items()}
-        registry_blocks: dict[tuple[Any, ...], list[int]] = defaultdict(list)
-        for pk, values in self.registry.items():
-            for key in _blocks(values):
-                registry_blocks[key].append(pk)
+        registry_blocks: dict[tuple[Any, ...], list[int]] | None = None  # made when needed
         small = len(rows) <= SMALL_FILE
         for i, row in enumerate(rows):
-            self._progress(stage, i, len(rows))
+            if i % PROGRESS_EVERY == 0:
+                self._progress(stage, i, len(rows))
             values = row.values
             # 1. The registry number the file gives.
             if row.person_id is not None:
@@ -458,11 +573,17 @@ class PeopleImport:
             if first is not None:
                 self._same_in_file(row, first, 100, [])
                 continue
+            same = registry_ident.get(row.ident)
+            if same is not None:
+                # Matched without doubt: a later row like this one will meet the same person
+                # through the registry, so this row needs no place among the file's blocks.
+                by_ident[row.ident] = i
+                self._matched(row, same, 100, [])
+                continue
             blocks = _blocks(values)
-            earlier = sorted({by_block[b] for b in blocks if b in by_block})
             found_in_file = False
-            for j in earlier:
-                points, reasons = duplicates.score(values, rows[j].values)
+            for j in sorted({by_block[b] for b in blocks if b in by_block}):
+                points, reasons = self._score(("f", i), values, ("f", j), rows[j].values)
                 if points >= duplicates.THRESHOLD:
                     self._same_in_file(row, j, points, reasons)
                     found_in_file = True
@@ -473,13 +594,14 @@ class PeopleImport:
             for b in blocks:
                 by_block.setdefault(b, i)
             # 3. The registry.
-            same = registry_ident.get(row.ident)
-            if same is not None:
-                self._matched(row, same, 100, [])
-                continue
+            if registry_blocks is None:
+                registry_blocks = defaultdict(list)
+                for pk, known in self.registry.items():
+                    for key in _blocks(known):
+                        registry_blocks[key].append(pk)
             best: tuple[int, int, list[str]] | None = None
             for pk in sorted({p for b in blocks for p in registry_blocks.get(b, ())}):
-                points, reasons = duplicates.score(values, self.registry[pk])
+                points, reasons = self._score(("f", i), values, ("r", pk), self.registry[pk])
                 if points >= duplicates.THRESHOLD and (best is None or points > best[1]):
                     best = (pk, points, reasons)
             if best is None and small:
@@ -495,55 +617,67 @@ class PeopleImport:
         self._progress(stage, len(rows), len(rows), force=True)
         self._time(stage)
 
+    def _score(
+        self, a_key: tuple[str, int], a: dict[str, Any], b_key: tuple[str, int], b: dict[str, Any]
+    ) -> tuple[int, list[str]]:
+        """The registry's duplicate score of two records, each record's phonetic forms worked
+        out once. Two records that share only a phone or an e-mail (a household's landline)
+        and whose given names, in a script both have, have little in common are not scored:
+        they are a family, not one person."""
+        if not _given_names_meet(a, b):
+            return 0, []
+        records = self._records
+        ra = records.get(a_key)
+        if ra is None:
+            ra = records[a_key] = duplicates.record(a)
+        rb = records.get(b_key)
+        if rb is None:
+            rb = records[b_key] = duplicates.record(b)
+        return duplicates.score(ra, rb)
+
     def _title(self, name: str) -> str:
         index = self.mapping.get(name)
         return self.header[index] if index is not None and index < len(self.header) else ""
 
     def _read_registry(self) -> None:
         """The people in scope a row of the file may be: born on a date the file has (or with
-        no birth date), sharing a phone or e-mail with it, or given by number; one scan."""
-        dates = {r.values["birth_date"] for r in self.rows if r.values.get("birth_date")}
-        ids = {r.person_id for r in self.rows if r.person_id is not None}
-        contacts = set()
-        undated = False
-        for r in self.rows:
-            for name in ("phone", "mobile"):
-                if r.values.get(name):
-                    contacts.add(f"p:{r.values[name][-8:]}")
-            if r.values.get("email"):
-                contacts.add(f"e:{r.values['email']}"[:80])
-            undated = undated or not r.values.get("birth_date")
+        no birth date), sharing a name (when the row has no birth date), a phone or an e-mail
+        with it, or given by number. A large file reads everyone in scope in one scan, which
+        costs less than looking its keys up; a small one looks up its keys first."""
+        rows = self.rows
+        columns: tuple[str, ...] = ("id", "unit_id", "version", *_REGISTRY_FIELDS)
+        extra = tuple(f for f in PERSON_FIELDS if f in self._fields and f not in columns)
+        columns += extra
         people = self._visible()
-        cond = Q(birth_date__isnull=True)
-        if dates:
-            cond |= (
-                Q(birth_date__in=sorted(dates))
-                if len(dates) <= 500
-                else Q(birth_date__range=(min(dates), max(dates)))
-            )
-        if ids:
-            cond |= pk_in(sorted(ids))
-        if undated:
-            keys = sorted(
-                search._whole_key(f, g)
-                for r in self.rows
-                for _s, f, g in whole_names(r.values)
-                if not r.values.get("birth_date")
-            )
-            for start in range(0, len(keys), 5000):
-                chunk = keys[start : start + 5000]
-                cond |= Q(pk__in=PersonSearchKey.objects.filter(key__in=chunk).values("person_id"))
-        if contacts:
-            chunked = sorted(contacts)
-            for start in range(0, len(chunked), 5000):
-                cond |= Q(
-                    pk__in=PersonSearchKey.objects.filter(
-                        key__in=chunked[start : start + 5000]
-                    ).values("person_id")
+        if len(rows) > SCAN_FROM:
+            found = people.values_list(*columns)
+        else:
+            dates = {r.values["birth_date"] for r in rows if r.values.get("birth_date")}
+            ids = {r.person_id for r in rows if r.person_id is not None}
+            keys = set()
+            for r in rows:
+                values = r.values
+                for name in ("phone", "mobile"):
+                    if values.get(name):
+                        keys.add(f"p:{values[name][-8:]}")
+                if values.get("email"):
+                    keys.add(f"e:{values['email']}"[:80])
+                if not values.get("birth_date"):
+                    keys |= {search._whole_key(f, g) for _s, f, g in whole_names(values)}
+            for chunk in _chunks(sorted(keys), 2000):
+                ids |= set(
+                    PersonSearchKey.objects.filter(key__in=chunk).values_list(
+                        "person_id", flat=True
+                    )
                 )
-        columns = ("id", "unit_id", *PERSON_FIELDS, "version")
-        for found in people.filter(cond).values_list(*columns).iterator(chunk_size=5000):
-            values = dict(zip(columns, found, strict=True))
+            cond = Q(birth_date__isnull=True)
+            if dates:
+                cond |= Q(birth_date__in=sorted(dates))
+            if ids:
+                cond |= pk_in(sorted(ids))
+            found = people.filter(cond).values_list(*columns)
+        for person in found.iterator(chunk_size=5000):
+            values = dict(zip(columns, person, strict=True))
             values["_ident"] = identity(values)
             self.registry[values["id"]] = values
 
@@ -554,7 +688,9 @@ class PeopleImport:
         changes = [
             name
             for name, value in row.values.items()
-            if value not in ("", None, []) and _differs(name, value, current.get(name))
+            if value != current.get(name)
+            and value not in ("", None, [])
+            and _differs(name, value, current.get(name))
         ]
         row.changes = changes
         params = {"id": pk, "score": points, "reasons": reasons, "fields": changes}
@@ -766,7 +902,14 @@ class PeopleImport:
         updates = [r for r in self.rows if r.outcome == "updated"]
         self._progress(stage, 0, len(new) + len(updates), force=True)
         with transaction.atomic():
-            self._write_new(new)
+            if len(new) >= FIRST_LOAD and len(new) >= Person.objects.count():
+                # A first load (the registry at most as large as the file): the indexes are
+                # set aside and built once after it, as the demo loads. Not for a live
+                # registry: on PostgreSQL dropping an index locks its table until the commit.
+                with bulk_loading(Person, PersonSearchKey, HouseholdMember, Household):
+                    self._write_new(new)
+            else:
+                self._write_new(new)
             for i, row in enumerate(updates):
                 self._write_update(row)
                 self._progress(stage, len(new) + i + 1, len(new) + len(updates))
@@ -783,10 +926,14 @@ class PeopleImport:
         self._time(stage)
 
     def _write_new(self, new: list[Row]) -> None:
+        """Households, then people in chunks (their members, memberships, search keys and
+        audit events with them): memory stays bounded by the chunk, not the file."""
         if not new:
             return
         now = timezone.now()
         today = timezone.localdate()
+        date = connection.ops.adapt_datefield_value
+        stamp = db_value(Person, "created_at", now)
         homes = [h for h in self.homes.values() if h["id"] is None and h["members"]]
         home_ids = reserve_ids(Household, len(homes))
         for home, pk in zip(homes, home_ids, strict=True):
@@ -794,78 +941,97 @@ class PeopleImport:
         bulk_insert(
             Household,
             ("id", "unit", "unit_override", "postal_code", "address", "created_at"),
-            [(h["id"], h["unit"], False, h["postal_code"], h["address"][:300], now) for h in homes],
+            [
+                (h["id"], h["unit"], False, h["postal_code"], h["address"][:300], stamp)
+                for h in homes
+            ],
+            prepared=True,
         )
-        ids = reserve_ids(Person, len(new))
         defaults: dict[str, Any] = {}
         for name in PERSON_FIELDS:
             model_field = Person._meta.get_field(name)
             assert isinstance(model_field, models.Field)
             defaults[name] = model_field.get_default()
         defaults["birth_precision"] = "day"
-        records = []
-        for row, pk in zip(new, ids, strict=True):
-            record = dict(defaults)
-            record.update(row.values)
-            record["languages"] = record["languages"] or []
-            records.append((pk, row, types.SimpleNamespace(**record)))
-        entries = [search.index_entries(record) for _pk, _row, record in records]
-        bulk_insert(
-            Person,
-            _PERSON_COLUMNS,
-            (
-                (
-                    pk,
-                    self.placed[row.number],
-                    *(getattr(record, f) for f in PERSON_FIELDS),
-                    text,
-                    None,
-                    1,
-                    now,
-                    now,
-                )
-                for (pk, row, record), (_keys, text) in zip(records, entries, strict=True)
-            ),
-        )
-        heads: set[str] = set()
-        members = []
-        for pk, row, _record in records:
-            key = self.home_of.get(row.number)
-            if key is None:
-                continue
-            home = self.homes[key]
-            relation = row.relation
-            if not relation:
-                relation = "head" if not home["existing"] and key not in heads else "other"
-            heads.add(key)
-            members.append((home["id"], pk, relation, today, None))
-        bulk_insert(HouseholdMember, ("household", "person", "relation", "since", "until"), members)
+        defaults["languages"] = []
         roots = self._roots()
-        memberships = []
-        for pk, row, _record in records:
-            if row.membership:
-                body = roots.get(self._units()[self.placed[row.number]].path[:PATH_STEP])
-                if body is not None:
-                    left = today if row.membership == "former" else None
-                    joined = row.joined
-                    if left is not None and joined is not None and joined > left:
-                        joined = None
-                    memberships.append((pk, body, row.membership, joined, left))
-        bulk_insert(Membership, ("person", "body", "status", "joined", "left"), memberships)
-        bulk_insert_fanout(
-            PersonSearchKey,
-            ("person", "key"),
-            ((pk, keys) for (pk, _r, _x), (keys, _t) in zip(records, entries, strict=True)),
-        )
-        audit.record_many(
-            actor=self.options.actor,
-            action="create",
-            object_type="people.person",
-            items=((pk, self.placed[row.number], sorted(row.values)) for pk, row, _r in records),
-        )
-        self.result.created_ids = ids
-        for pk, row, _r in records:
-            row.match = pk
+        units = self._units()
+        heads: set[str] = set()
+        languages: dict[tuple[str, ...], str] = {}
+        today_db = date(today)
+        created: list[int] = []
+        for start in range(0, len(new), WRITE_CHUNK):
+            chunk = new[start : start + WRITE_CHUNK]
+            ids = reserve_ids(Person, len(chunk))
+            records = []
+            for row, pk in zip(chunk, ids, strict=True):
+                given = row.values
+                records.append(
+                    (pk, row, _Record._make([given.get(f, defaults[f]) for f in PERSON_FIELDS]))
+                )
+            entries = [search.index_entries(record) for _pk, _row, record in records]
+            rows = []
+            for (pk, row, record), (_keys, text) in zip(records, entries, strict=True):
+                langs = tuple(record[_LANGUAGES_AT])
+                if langs not in languages:
+                    languages[langs] = json.dumps(list(langs))
+                values: list[Any] = list(record)
+                values[_BIRTH_AT] = date(values[_BIRTH_AT])
+                values[_DEATH_AT] = date(values[_DEATH_AT])
+                values[_LANGUAGES_AT] = languages[langs]
+                rows.append((pk, self.placed[row.number], *values, text, None, 1, stamp, stamp))
+            bulk_insert(Person, _PERSON_COLUMNS, rows, prepared=True)
+            del rows
+            members = []
+            memberships = []
+            for pk, row, _record in records:
+                key = self.home_of.get(row.number)
+                if key is not None:
+                    home = self.homes[key]
+                    relation = row.relation
+                    if not relation:
+                        first = not home["existing"] and key not in heads
+                        relation = "head" if first else "other"
+                    heads.add(key)
+                    members.append((home["id"], pk, relation, today_db, None))
+                if row.membership:
+                    body = roots.get(units[self.placed[row.number]].path[:PATH_STEP])
+                    if body is not None:
+                        left = today if row.membership == "former" else None
+                        joined = row.joined
+                        if left is not None and joined is not None and joined > left:
+                            joined = None
+                        memberships.append((pk, body, row.membership, date(joined), date(left)))
+            bulk_insert(
+                HouseholdMember,
+                ("household", "person", "relation", "since", "until"),
+                members,
+                prepared=True,
+            )
+            bulk_insert(
+                Membership,
+                ("person", "body", "status", "joined", "left"),
+                memberships,
+                prepared=True,
+            )
+            bulk_insert_fanout(
+                PersonSearchKey,
+                ("person", "key"),
+                ((pk, keys) for (pk, _r, _x), (keys, _t) in zip(records, entries, strict=True)),
+            )
+            audit.record_many(
+                actor=self.options.actor,
+                action="create",
+                object_type="people.person",
+                items=(
+                    (pk, self.placed[row.number], sorted(row.values)) for pk, row, _r in records
+                ),
+            )
+            for pk, row, _r in records:
+                row.match = pk
+            created += ids
+            self._progress("write", start + len(chunk), len(new), force=True)
+        self.result.created_ids = created
 
     def _roots(self) -> dict[str, int]:
         return {
@@ -907,6 +1073,11 @@ class PeopleImport:
         counts["households_joined"] = sum(1 for h in homes if h["existing"])
         counts["unplaced"] = len({i.row for i in self.result.issues if i.code == "unplaced"})
         self.result.counts = dict(counts)
+
+
+def _chunks(items: list[str], size: int) -> Iterable[list[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
 
 
 def _differs(name: str, value: Any, current: Any) -> bool:
