@@ -972,7 +972,7 @@ class PeopleImport:
             entries = [search.index_entries(record) for _pk, _row, record in records]
             rows = []
             for (pk, row, record), (_keys, text) in zip(records, entries, strict=True):
-                langs = tuple(record[_LANGUAGES_AT])
+                langs: tuple[str, ...] = tuple(record[_LANGUAGES_AT])
                 if langs not in languages:
                     languages[langs] = json.dumps(list(langs))
                 values: list[Any] = list(record)
