@@ -31,7 +31,6 @@ row's non-empty values that differ into it (only for a certain match: a weaker o
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import time
 from collections import defaultdict, namedtuple
@@ -152,7 +151,7 @@ class Row:
     outcome: str = ""  # new | unchanged | updated | skipped | held | merged | rejected
     match: int | None = None  # the registry's person (or, for "merged", the file's row index)
     changes: list[str] = field(default_factory=list)
-    ident: str = ""
+    ident: tuple[str, ...] = ()
 
 
 @dataclass
@@ -230,13 +229,13 @@ class Normaliser:
 
     def __init__(self, mapping: dict[str, int], header: list[str]) -> None:
         self.columns = [
-            (name, index, header[index] if index < len(header) else "")
+            (name, index, header[index] if index < len(header) else "", _CLEANERS.get(name))
             for name, index in sorted(mapping.items(), key=lambda kv: kv[1])
         ]
-        self.titles = {name: title for name, _index, title in self.columns}
+        self.titles = {name: title for name, _index, title, _clean in self.columns}
         # The column a field's value came from, for a refusal that names it.
         self.source: dict[str, str] = {}
-        for name, _index, title in self.columns:
+        for name, _index, title, _clean in self.columns:
             for filled in _fields_filled({name: 0}):
                 self.source.setdefault(filled, title)
         self.today = timezone.localdate()
@@ -251,7 +250,9 @@ class Normaliser:
         values = row.values
         width = len(cells)
         try:
-            for name, index, title in self.columns:
+            for name, index, title, cleaner in self.columns:
+                if cleaner is None:
+                    continue
                 cell = cells[index] if index < width else ""
                 if cell.__class__ is str:
                     if not cell or cell.isspace():
@@ -262,7 +263,7 @@ class Normaliser:
                         self._flag(issues, number, name, title, CellError("formula"))
                         continue
                 try:
-                    _clean_cell(row, name, cell)
+                    cleaner(row, name, cell)
                 except CellError as error:
                     self._flag(issues, number, name, title, error)
             for name, value in values.items():
@@ -425,14 +426,14 @@ _WHOLE_FIELDS = (
 )
 
 
-def identity(values: dict[str, Any]) -> str:
+def identity(values: dict[str, Any]) -> tuple[str, ...]:
     """What makes two records the same person without doubt: every name form, normalised, and
     the birth date with its precision."""
-    parts = [f"{i}{normalise(v)}" for i, name in _IDENTITY_FIELDS if (v := values.get(name))]
     birth = values.get("birth_date")
-    if birth:
-        parts.append(f"{birth.isoformat()}/{values.get('birth_precision') or 'day'}")
-    return hashlib.blake2b("\x1f".join(parts).encode(), digest_size=12).hexdigest()
+    return (
+        *(normalise(v) if (v := values.get(name)) else "" for name in NAME_FIELDS),
+        f"{birth.isoformat()}/{values.get('birth_precision') or 'day'}" if birth else "",
+    )
 
 
 def whole_names(values: dict[str, Any]) -> set[tuple[str, str, str]]:
@@ -545,7 +546,7 @@ class PeopleImport:
         rows = self.rows
         self._progress(stage, 0, len(rows), force=True)
         self._read_registry()
-        by_ident: dict[str, int] = {}
+        by_ident: dict[tuple[str, ...], int] = {}
         by_block: dict[tuple[Any, ...], int] = {}
         registry_ident = {r["_ident"]: pk for pk, r in self.registry.items()}
         registry_blocks: dict[tuple[Any, ...], list[int]] | None = None  # made when needed
@@ -821,7 +822,7 @@ class PeopleImport:
             if row.household:
                 key = "h:" + row.household
             elif values.get("address"):
-                key = f"a:{values.get('postal_code', '')}:{duplicates._address(values['address'])}"
+                key = f"a:{values.get('postal_code', '')}:{_address_key(values['address'])}"
             home = self.homes.get(key) if key else None
             if home is None and key:
                 existing = registry_homes.get(key)
@@ -881,7 +882,7 @@ class PeopleImport:
                 "id", "unit_id", "postal_code", "address"
             )
             for pk, unit_id, code, address in found:
-                key = f"a:{code}:{duplicates._address(address)}"
+                key = f"a:{code}:{_address_key(address)}"
                 out.setdefault(
                     key,
                     {
@@ -1073,6 +1074,13 @@ class PeopleImport:
         counts["households_joined"] = sum(1 for h in homes if h["existing"])
         counts["unplaced"] = len({i.row for i in self.result.issues if i.code == "unplaced"})
         self.result.counts = dict(counts)
+
+
+@lru_cache(maxsize=100_000)
+def _address_key(address: str) -> str:
+    """An address as households are told apart: 丁目, 番地, 番 and 号 and dashes folded (a
+    household's members share it, so each is worked out once)."""
+    return duplicates._address(address)
 
 
 def _chunks(items: list[str], size: int) -> Iterable[list[str]]:
