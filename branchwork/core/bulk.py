@@ -379,7 +379,7 @@ def _run_deferred_checks(cur: Any) -> None:
 
 
 @contextmanager
-def bulk_loading(*models_: type[models.Model]) -> Iterator[None]:
+def bulk_loading(*models_: type[models.Model], cache_mib: int = 256) -> Iterator[None]:
     """Around a large load into these tables: what keeps their rows in order is set aside and
     made again after it, as ``pg_restore`` does. Their secondary indexes are dropped and built
     again; on PostgreSQL their foreign keys, and the primary keys and unique constraints no
@@ -392,7 +392,8 @@ def bulk_loading(*models_: type[models.Model]) -> Iterator[None]:
     that off and checks once at the end, as ``loaddata`` and the demo do.)
 
     Use inside a transaction: if the load fails, rolling it back restores everything (DDL is
-    transactional on SQLite and PostgreSQL). Memory for sorting is raised meanwhile, and the
+    transactional on SQLite and PostgreSQL). Memory for sorting (``cache_mib``) is raised
+    meanwhile, and the
     tables are analysed at the end, so that queries are planned on their new sizes.
     """
     if not connection.in_atomic_block:
@@ -410,10 +411,10 @@ def bulk_loading(*models_: type[models.Model]) -> Iterator[None]:
             _run_deferred_checks(cur)
             cur.execute("SHOW maintenance_work_mem")
             saved = cur.fetchone()[0]
-            cur.execute("SET LOCAL maintenance_work_mem = '256MB'")
+            cur.execute(f"SET LOCAL maintenance_work_mem = '{int(cache_mib)}MB'")
         else:
             saved = cur.execute("PRAGMA cache_size").fetchone()[0]
-            cur.execute("PRAGMA cache_size = -262144")  # 256 MiB of page cache
+            cur.execute(f"PRAGMA cache_size = -{int(cache_mib) * 1024}")  # page cache in KiB
         for table, name, _definition in reversed(constraints):  # foreign keys first
             cur.execute(f"ALTER TABLE {qn(table)} DROP CONSTRAINT {qn(name)}")
         for name, _sql in indexes:

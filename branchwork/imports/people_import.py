@@ -34,7 +34,7 @@ import datetime as dt
 import json
 import time
 from collections import defaultdict, namedtuple
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -52,6 +52,7 @@ from branchwork.core.bulk import (
     bulk_insert_fanout,
     bulk_loading,
     db_value,
+    gc_paused,
     reserve_ids,
 )
 from branchwork.core.db import pk_in
@@ -127,7 +128,7 @@ _SCRIPT_FIELDS = {
 }
 
 
-@dataclass
+@dataclass(slots=True)
 class Issue:
     row: int
     column: str
@@ -151,7 +152,25 @@ class Row:
     outcome: str = ""  # new | unchanged | updated | skipped | held | merged | rejected
     match: int | None = None  # the registry's person (or, for "merged", the file's row index)
     changes: list[str] = field(default_factory=list)
-    ident: tuple[str, ...] = ()
+    ident: int = 0  # hash of identity(values): rows and the registry are told apart by it
+
+
+class _Timed:
+    """An iterator that keeps the time spent getting its items."""
+
+    def __init__(self, items: Iterator[Sequence[Cell]]) -> None:
+        self.items = items
+        self.seconds = 0.0
+
+    def __iter__(self) -> _Timed:
+        return self
+
+    def __next__(self) -> Sequence[Cell]:
+        started = time.perf_counter()
+        try:
+            return next(self.items)
+        finally:
+            self.seconds += time.perf_counter() - started
 
 
 @dataclass
@@ -293,7 +312,7 @@ class Normaliser:
                         {"prefecture": place.prefecture},
                     )
                 )
-        row.ident = identity(values)
+        row.ident = hash(identity(values))
         return row, issues
 
     @staticmethod
@@ -520,24 +539,37 @@ class PeopleImport:
     # -- stages ---------------------------------------------------------------------------
 
     def run(self) -> Result:
-        self._normalise()
-        self._match()
-        self._place()
-        if not self.options.dry_run:
-            self._write()
-        self._count()
+        # Every row stays in memory until written: the cyclic collector, which would walk
+        # them all again and again, waits (reference counting still frees what is let go).
+        with gc_paused():
+            self._normalise()
+            self._match()
+            self._place()
+            if not self.options.dry_run:
+                self._write()
+            self._count()
         return self.result
 
     def _normalise(self) -> None:
         stage = "normalise"
         self._progress(stage, 0, self.total, force=True)
         normaliser = Normaliser(self.mapping, self.header)
-        for i, cells in enumerate(self.raw_rows):
+        read = 0
+        reading = _Timed(iter(self.raw_rows))
+        for i, cells in enumerate(reading):
             row, issues = normaliser.row(i + 2, cells)
-            self.result.issues += issues
+            if issues:
+                self.result.issues += issues
             if row is not None:
                 self.rows.append(row)
-            self._progress(stage, i + 1, self.total)
+            read = i + 1
+            if read % PROGRESS_EVERY == 0:
+                self._progress(stage, read, max(self.total, read))
+        self.total = read  # the estimate the progress bar had, made exact
+        # Decoding and splitting the file happen as its rows are read: their time is the
+        # decode stage's, not the normalising's.
+        self.result.timings["decode"] = self.result.timings.get("decode", 0.0) + reading.seconds
+        self._tick += reading.seconds
         self.rejected = len({i.row for i in self.result.issues if i.level == "rejected"})
         self._time(stage)
 
@@ -546,10 +578,13 @@ class PeopleImport:
         rows = self.rows
         self._progress(stage, 0, len(rows), force=True)
         self._read_registry()
-        by_ident: dict[tuple[str, ...], int] = {}
-        by_block: dict[tuple[Any, ...], int] = {}
+        # Keyed by hashes, not the tuples themselves (a file of 500,000 rows keeps these in
+        # memory); a hit on an identity is confirmed on the values, a hit on a block only
+        # brings a candidate to score.
+        by_ident: dict[int, int] = {}
+        by_block: dict[int, int] = {}
         registry_ident = {r["_ident"]: pk for pk, r in self.registry.items()}
-        registry_blocks: dict[tuple[Any, ...], list[int]] | None = None  # made when needed
+        registry_blocks: dict[int, list[int]] | None = None  # made when needed
         small = len(rows) <= SMALL_FILE
         for i, row in enumerate(rows):
             if i % PROGRESS_EVERY == 0:
@@ -571,17 +606,21 @@ class PeopleImport:
                 continue
             # 2. The same person earlier in the file.
             first = by_ident.get(row.ident)
+            if first is not None and identity(rows[first].values) != identity(values):
+                first = None
             if first is not None:
                 self._same_in_file(row, first, 100, [])
                 continue
             same = registry_ident.get(row.ident)
+            if same is not None and identity(self.registry[same]) != identity(values):
+                same = None
             if same is not None:
                 # Matched without doubt: a later row like this one will meet the same person
                 # through the registry, so this row needs no place among the file's blocks.
                 by_ident[row.ident] = i
                 self._matched(row, same, 100, [])
                 continue
-            blocks = _blocks(values)
+            blocks = {hash(b) for b in _blocks(values)}
             found_in_file = False
             for j in sorted({by_block[b] for b in blocks if b in by_block}):
                 points, reasons = self._score(("f", i), values, ("f", j), rows[j].values)
@@ -599,7 +638,7 @@ class PeopleImport:
                 registry_blocks = defaultdict(list)
                 for pk, known in self.registry.items():
                     for key in _blocks(known):
-                        registry_blocks[key].append(pk)
+                        registry_blocks[hash(key)].append(pk)
             best: tuple[int, int, list[str]] | None = None
             for pk in sorted({p for b in blocks for p in registry_blocks.get(b, ())}):
                 points, reasons = self._score(("f", i), values, ("r", pk), self.registry[pk])
@@ -679,7 +718,7 @@ class PeopleImport:
             found = people.filter(cond).values_list(*columns)
         for person in found.iterator(chunk_size=5000):
             values = dict(zip(columns, person, strict=True))
-            values["_ident"] = identity(values)
+            values["_ident"] = hash(identity(values))
             self.registry[values["id"]] = values
 
     def _matched(self, row: Row, pk: int, points: int, reasons: list[str]) -> None:
@@ -697,7 +736,7 @@ class PeopleImport:
         params = {"id": pk, "score": points, "reasons": reasons, "fields": changes}
         if not changes:
             row.outcome = "unchanged"
-            self._issue(row, "decision", "unchanged", object_id=pk, params=params)
+            self._issue(row, "decision", "unchanged", object_id=pk, params={"id": pk})
             return
         certain = points >= STRONG
         policy = self.options.on_duplicate
@@ -907,7 +946,9 @@ class PeopleImport:
                 # A first load (the registry at most as large as the file): the indexes are
                 # set aside and built once after it, as the demo loads. Not for a live
                 # registry: on PostgreSQL dropping an index locks its table until the commit.
-                with bulk_loading(Person, PersonSearchKey, HouseholdMember, Household):
+                with bulk_loading(
+                    Person, PersonSearchKey, HouseholdMember, Household, cache_mib=64
+                ):
                     self._write_new(new)
             else:
                 self._write_new(new)
@@ -1103,7 +1144,7 @@ def _differs(name: str, value: Any, current: Any) -> bool:
 def _values_of(person: Person) -> dict[str, Any]:
     values = {name: getattr(person, name) for name in PERSON_FIELDS}
     values["id"], values["unit_id"], values["version"] = person.pk, person.unit_id, person.version
-    values["_ident"] = identity(values)
+    values["_ident"] = hash(identity(values))
     return values
 
 

@@ -10,6 +10,7 @@ neither is refused with a message naming the first bad byte's line.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
 import io
@@ -60,6 +61,29 @@ def decode(data: bytes) -> tuple[str, str]:
         raise _undecodable(data, exc.start) from None
 
 
+def encoding_of(data: bytes) -> str:
+    """The encoding a CSV file is in (as :func:`decode` finds it), checked a megabyte at a time
+    so that the whole text is never held at once."""
+    candidates = ("utf-8-sig",) if data.startswith(b"\xef\xbb\xbf") else ("utf-8", "cp932")
+    for encoding in candidates:
+        decoder = codecs.getincrementaldecoder(encoding)()
+        done = 0
+        try:
+            for start in range(0, len(data), _STEP):
+                decoder.decode(data[start : start + _STEP])
+                done = start
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError as exc:
+            if encoding == candidates[-1]:
+                raise _undecodable(data, done + exc.start) from None
+            continue
+        return encoding
+    raise AssertionError("unreachable")
+
+
+_STEP = 1 << 20
+
+
 def _undecodable(data: bytes, offset: int) -> FileError:
     line = data.count(b"\n", 0, offset) + 1
     return FileError(
@@ -71,6 +95,30 @@ def _undecodable(data: bytes, offset: int) -> FileError:
     )
 
 
+def stream(data: bytes, filename: str = "") -> tuple[Sheet, Iterator[list[Cell]], int]:
+    """The header, the data rows one at a time (the file is never held as rows), and about how
+    many there are (for a progress bar; a quoted line break makes it a little high)."""
+    if not data.strip():
+        raise FileError(_("The file is empty."))
+    if detect_format(data, filename) == "xlsx":
+        sheet = _read_xlsx(data, None)
+        rows, sheet.rows = sheet.rows, []
+        return sheet, iter(rows), len(rows)
+    return _stream_csv(data)
+
+
+def _stream_csv(data: bytes) -> tuple[Sheet, Iterator[list[Cell]], int]:
+    encoding = encoding_of(data)
+    wrapper = io.TextIOWrapper(io.BytesIO(data), encoding=encoding, newline="", errors="strict")
+    head = wrapper.read(4096)
+    wrapper.seek(0)
+    lines = _csv_rows(wrapper, head)
+    header = _header(next(lines, None))
+    total = max(0, data.count(b"\n") - 1 + (0 if data.endswith(b"\n") else 1))
+    rows: Iterator[list[Cell]] = iter(lines)  # type: ignore[arg-type]  # str is a Cell
+    return Sheet("csv", encoding, header), rows, total
+
+
 def read(data: bytes, filename: str = "", limit: int | None = None) -> Sheet:
     """Read a whole sheet (or its first ``limit`` data rows, for a preview)."""
     if not data.strip():
@@ -79,7 +127,7 @@ def read(data: bytes, filename: str = "", limit: int | None = None) -> Sheet:
     if kind == "xlsx":
         return _read_xlsx(data, limit)
     text, encoding = decode(data)
-    rows = _csv_rows(text)
+    rows = _csv_rows(io.StringIO(text, newline=""), text[:4096])
     header = _header(next(rows, None))
     out: list[list[Cell]] = []
     for row in rows:
@@ -89,11 +137,10 @@ def read(data: bytes, filename: str = "", limit: int | None = None) -> Sheet:
     return Sheet("csv", encoding, header, out)
 
 
-def _csv_rows(text: str) -> Iterator[list[str]]:
-    sample = text[:4096]
+def _csv_rows(source: io.TextIOBase, sample: str) -> Iterator[list[str]]:
     delimiter = "\t" if sample.count("\t") > sample.count(",") else ","
     # Cells may hold line breaks (quoted), and the file may end its lines with CR LF.
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    reader = csv.reader(source, delimiter=delimiter)
     try:
         for row in reader:
             if any(cell.strip() for cell in row):
