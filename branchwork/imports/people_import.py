@@ -153,6 +153,8 @@ class Row:
     match: int | None = None  # the registry's person (or, for "merged", the file's row index)
     changes: list[str] = field(default_factory=list)
     ident: int = 0  # hash of identity(values): rows and the registry are told apart by it
+    unit_id: int | None = None  # where a new row is placed
+    home: str = ""  # the key of its household among the import's
 
 
 class _Timed:
@@ -329,7 +331,7 @@ def normalise_row(
     return Normaliser(mapping, header).row(number, cells)
 
 
-@lru_cache(maxsize=200_000)
+@lru_cache(maxsize=50_000)
 def _name_cell(name: str, raw: str) -> tuple[tuple[str, str], ...]:
     """The name fields a name column's cell fills: (field, value) pairs. Names repeat (a
     family name, a common full name), so each distinct cell is worked out once."""
@@ -849,8 +851,6 @@ class PeopleImport:
         stage = "place"
         new = [r for r in self.rows if r.outcome == "new"]
         self.homes: dict[str, dict[str, Any]] = {}  # key → household (new or registry)
-        self.placed: dict[int, int] = {}  # row number → unit id
-        self.home_of: dict[int, str] = {}
         codes = sorted({r.values["postal_code"] for r in new if r.values.get("postal_code")})
         registry_homes = self._registry_households(codes)
         units_cache: dict[str, Unit | None] = {}
@@ -894,7 +894,7 @@ class PeopleImport:
                         params={"postal_code": values.get("postal_code", "")},
                     )
                 home["members"] += 1
-                self.home_of[row.number] = key
+                row.home = key
             else:
                 unit_id = fallback.pk if fallback else None
                 self._issue(row, "flagged", "no_address", column=self._title("address"))
@@ -904,7 +904,7 @@ class PeopleImport:
                     Issue(row.number, self._title("postal_code"), "rejected", "no_unit")
                 )
                 continue
-            self.placed[row.number] = unit_id
+            row.unit_id = unit_id
         self._time(stage)
 
     def _registry_households(self, codes: list[str]) -> dict[str, dict[str, Any]]:
@@ -938,7 +938,7 @@ class PeopleImport:
 
     def _write(self) -> None:
         stage = "write"
-        new = [r for r in self.rows if r.outcome == "new" and r.number in self.placed]
+        new = [r for r in self.rows if r.outcome == "new" and r.unit_id is not None]
         updates = [r for r in self.rows if r.outcome == "updated"]
         self._progress(stage, 0, len(new) + len(updates), force=True)
         with transaction.atomic():
@@ -1021,13 +1021,13 @@ class PeopleImport:
                 values[_BIRTH_AT] = date(values[_BIRTH_AT])
                 values[_DEATH_AT] = date(values[_DEATH_AT])
                 values[_LANGUAGES_AT] = languages[langs]
-                rows.append((pk, self.placed[row.number], *values, text, None, 1, stamp, stamp))
+                rows.append((pk, row.unit_id, *values, text, None, 1, stamp, stamp))
             bulk_insert(Person, _PERSON_COLUMNS, rows, prepared=True)
             del rows
             members = []
             memberships = []
             for pk, row, _record in records:
-                key = self.home_of.get(row.number)
+                key = row.home or None
                 if key is not None:
                     home = self.homes[key]
                     relation = row.relation
@@ -1036,8 +1036,8 @@ class PeopleImport:
                         relation = "head" if first else "other"
                     heads.add(key)
                     members.append((home["id"], pk, relation, today_db, None))
-                if row.membership:
-                    body = roots.get(units[self.placed[row.number]].path[:PATH_STEP])
+                if row.membership and row.unit_id is not None:
+                    body = roots.get(units[row.unit_id].path[:PATH_STEP])
                     if body is not None:
                         left = today if row.membership == "former" else None
                         joined = row.joined
@@ -1065,12 +1065,12 @@ class PeopleImport:
                 actor=self.options.actor,
                 action="create",
                 object_type="people.person",
-                items=(
-                    (pk, self.placed[row.number], sorted(row.values)) for pk, row, _r in records
-                ),
+                items=((pk, row.unit_id, sorted(row.values)) for pk, row, _r in records),
             )
             for pk, row, _r in records:
                 row.match = pk
+                row.values = {}  # written: its memory goes to the next chunk's rows
+            del records, entries
             created += ids
             self._progress("write", start + len(chunk), len(new), force=True)
         self.result.created_ids = created
@@ -1105,7 +1105,7 @@ class PeopleImport:
         counts["rows"] = self.total
         counts["rejected"] = len({i.row for i in self.result.issues if i.level == "rejected"})
         for row in self.rows:
-            if row.outcome == "new" and row.number in self.placed:
+            if row.outcome == "new" and row.unit_id is not None:
                 counts["created"] += 1
             elif row.outcome and row.outcome not in ("rejected", "new"):
                 counts[row.outcome] += 1
@@ -1117,7 +1117,7 @@ class PeopleImport:
         self.result.counts = dict(counts)
 
 
-@lru_cache(maxsize=100_000)
+@lru_cache(maxsize=20_000)
 def _address_key(address: str) -> str:
     """An address as households are told apart: 丁目, 番地, 番 and 号 and dashes folded (a
     household's members share it, so each is worked out once)."""

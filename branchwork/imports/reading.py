@@ -126,14 +126,13 @@ def read(data: bytes, filename: str = "", limit: int | None = None) -> Sheet:
     kind = detect_format(data, filename)
     if kind == "xlsx":
         return _read_xlsx(data, limit)
-    text, encoding = decode(data)
-    rows = _csv_rows(io.StringIO(text, newline=""), text[:4096])
-    header = _header(next(rows, None))
+    sheet, rows, _total = _stream_csv(data)
     out: list[list[Cell]] = []
     for row in rows:
         if limit is not None and len(out) >= limit:
             break
         out.append(list(row))
+    encoding, header = sheet.encoding, sheet.header
     return Sheet("csv", encoding, header, out)
 
 
