@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.http import Http404, HttpRequest
+from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
@@ -18,6 +18,7 @@ from branchwork.core.errors import invalid
 from branchwork.imports import services
 from branchwork.imports.models import ImportIssue, ImportJob, OnDuplicate
 from branchwork.imports.report import issue_text
+from branchwork.imports.selectors import get_import_for
 from branchwork.org.selectors import get_unit_for
 
 router = Router(tags=["imports"])
@@ -89,10 +90,7 @@ def _out(job: ImportJob) -> dict[str, Any]:
 
 
 def _job(request: HttpRequest, pk: int) -> ImportJob:
-    job = ImportJob.objects.select_related("unit").defer("data").filter(pk=pk).first()
-    if job is None or job.user_id != request.user.pk:
-        raise Http404
-    return job
+    return get_import_for(request.user, pk)
 
 
 @router.post("/imports", response={201: ImportOut})

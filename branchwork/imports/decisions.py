@@ -69,7 +69,9 @@ def decide(*, actor: Any, issue: ImportIssue, decision: str) -> Person | None:
         changes = {k: values[k] for k in issue.params.get("fields", []) if k in values}
         if "birth_date" in changes and "birth_precision" in values:
             changes["birth_precision"] = values["birth_precision"]
-        person = people.update_person(actor=actor, person=person, version=person.version, **changes)
+        # Against the record as the import read it: an edit made since wins (a conflict).
+        version = int(issue.params.get("version") or person.version)
+        person = people.update_person(actor=actor, person=person, version=version, **changes)
     elif decision == "new":
         unit = _unit_for(actor, issue.job, values.get("postal_code", ""))
         person = people.create_person(actor=actor, unit=unit, **values)
@@ -99,5 +101,6 @@ def decide(*, actor: Any, issue: ImportIssue, decision: str) -> Person | None:
             households.add_member(actor=actor, household=home, person=person, relation=relation)
     issue.resolved = decision
     issue.object_id = person.pk if person is not None else issue.object_id
-    issue.save(update_fields=["resolved", "object_id"])
+    issue.values = None  # decided: the row's personal data is not kept beside the registry
+    issue.save(update_fields=["resolved", "object_id", "values"])
     return person

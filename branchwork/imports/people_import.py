@@ -40,7 +40,7 @@ from functools import lru_cache
 from typing import Any
 
 from django.db import connection, models, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from rapidfuzz import fuzz
 
@@ -181,6 +181,7 @@ class Result:
     issues: list[Issue] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     created_ids: list[int] = field(default_factory=list)
+    finished: bool = False  # the job's report and status written (see Options.finish)
 
 
 @dataclass
@@ -192,6 +193,9 @@ class Options:
     progress: Progress | None = None
     ask: Asker | None = None
     job_id: int | None = None
+    # Called inside the import's transaction, just before it commits (or after a dry run):
+    # the job's report and status are written with the rows or not at all.
+    finish: Callable[[Result], None] | None = None
 
 
 # --------------------------------------------------------------------------------------------
@@ -430,17 +434,10 @@ _CLEANERS: dict[str, Callable[[Row, str, Cell], None]] = {
 }
 
 
-def _clean_cell(row: Row, name: str, cell: Cell) -> None:
-    cleaner = _CLEANERS.get(name)
-    if cleaner is not None:
-        cleaner(row, name, cell)
-
-
 def _fields_for(script: str) -> tuple[str, str]:
     return _SCRIPT_FIELDS.get(script, _SCRIPT_FIELDS["kanji"])
 
 
-_IDENTITY_FIELDS = tuple(enumerate(NAME_FIELDS))
 _WHOLE_FIELDS = (
     *((script, fields[0], fields[1]) for script, fields in _SCRIPT_FIELDS.items()),
     ("everyday", "everyday_family_name", "everyday_given_name"),
@@ -572,7 +569,6 @@ class PeopleImport:
         # decode stage's, not the normalising's.
         self.result.timings["decode"] = self.result.timings.get("decode", 0.0) + reading.seconds
         self._tick += reading.seconds
-        self.rejected = len({i.row for i in self.result.issues if i.level == "rejected"})
         self._time(stage)
 
     def _match(self) -> None:
@@ -735,10 +731,17 @@ class PeopleImport:
             and _differs(name, value, current.get(name))
         ]
         row.changes = changes
-        params = {"id": pk, "score": points, "reasons": reasons, "fields": changes}
+        params = {
+            "id": pk,
+            "score": points,
+            "reasons": reasons,
+            "fields": changes,
+            "version": current.get("version"),
+        }
         if not changes:
             row.outcome = "unchanged"
             self._issue(row, "decision", "unchanged", object_id=pk, params={"id": pk})
+            row.values = {}  # nothing to write: a re-import holds no copy of the registry
             return
         certain = points >= STRONG
         policy = self.options.on_duplicate
@@ -768,6 +771,11 @@ class PeopleImport:
     def _same_in_file(self, row: Row, first: int, points: int, reasons: list[str]) -> None:
         """A row that is the same person as an earlier row of the file."""
         earlier = self.rows[first]
+        if earlier.match is not None and earlier.outcome not in ("", "new"):
+            # The earlier row is a registry person's: this one is decided against that
+            # person too, so what it adds is compared with (and written to) the record.
+            self._matched(row, earlier.match, points, reasons)
+            return
         target = earlier
         params = {"row": earlier.number, "score": points, "reasons": reasons}
         policy = self.options.on_duplicate
@@ -963,6 +971,9 @@ class PeopleImport:
                 unit_id=self.options.unit.pk if self.options.unit else None,
                 fields=sorted(self.mapping),
             )
+            self._count()
+            if self.options.finish is not None:
+                self.options.finish(self.result)  # the report and "done", with the rows
             faults.point("import-before-commit")
         self._progress(stage, len(new) + len(updates), len(new) + len(updates), force=True)
         self._time(stage)
@@ -1083,14 +1094,23 @@ class PeopleImport:
         }
 
     def _write_update(self, row: Row) -> None:
+        """Write a row's changed fields to its person, if the record is still as it was read:
+        an edit made meanwhile, or an erasure, wins and the row says so."""
         assert row.match is not None
-        person = Person.objects.select_for_update().get(pk=row.match)
-        for name in row.changes:
-            setattr(person, name, row.values[name])
-        if "birth_date" in row.changes and "birth_precision" in row.values:
-            person.birth_precision = row.values["birth_precision"]
-        person.version += 1
-        person.save(update_fields=[*row.changes, "version", "updated_at"])
+        changes = {name: row.values[name] for name in row.changes}
+        if "birth_date" in changes and "birth_precision" in row.values:
+            changes["birth_precision"] = row.values["birth_precision"]
+        version = self.registry[row.match]["version"]
+        updated = Person.objects.filter(
+            pk=row.match, version=version, erased_at__isnull=True
+        ).update(version=F("version") + 1, updated_at=timezone.now(), **changes)
+        if not updated:
+            row.outcome = "skipped"
+            self._issue(
+                row, "decision", "changed_meanwhile", object_id=row.match, params={"id": row.match}
+            )
+            return
+        person = Person.objects.get(pk=row.match)
         search.reindex([person])
         audit.record(
             actor=self.options.actor,
@@ -1113,7 +1133,7 @@ class PeopleImport:
         homes = [h for h in getattr(self, "homes", {}).values() if h["members"]]
         counts["households_created"] = sum(1 for h in homes if not h["existing"])
         counts["households_joined"] = sum(1 for h in homes if h["existing"])
-        counts["unplaced"] = len({i.row for i in self.result.issues if i.code == "unplaced"})
+        counts["unplaced"] = len({i.row for i in self.result.issues if i.code in _UNPLACED})
         self.result.counts = dict(counts)
 
 
@@ -1122,6 +1142,9 @@ def _address_key(address: str) -> str:
     """An address as households are told apart: 丁目, 番地, 番 and 号 and dashes folded (a
     household's members share it, so each is worked out once)."""
     return duplicates._address(address)
+
+
+_UNPLACED = ("unplaced", "unplaced_no_postal", "no_address")
 
 
 def _chunks(items: list[str], size: int) -> Iterable[list[str]]:

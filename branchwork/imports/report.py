@@ -48,6 +48,9 @@ MESSAGES = {
     "id_unknown": gettext_lazy("No person number %(id)s in your units."),
     "unchanged": gettext_lazy("Already in the registry as #%(id)s, unchanged."),
     "updated": gettext_lazy("Already in the registry as #%(id)s: updated %(fields)s."),
+    "changed_meanwhile": gettext_lazy(
+        "#%(id)s was changed by someone else while the file was being imported: not updated."
+    ),
     "not_yours": gettext_lazy(
         "Already in the registry as #%(id)s, in a unit you may not edit: not changed."
     ),

@@ -7,10 +7,12 @@ report is kept with the job as codes (see :mod:`branchwork.imports.report`).
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -23,6 +25,8 @@ from branchwork.org.models import Unit
 from . import columns, reading
 from .models import ImportIssue, ImportJob, ImportKind, JobStatus, OnDuplicate
 from .people_import import Asker, Options, PeopleImport, Result
+
+logger = logging.getLogger(__name__)
 
 MAX_FILE_BYTES = 200 * 1024 * 1024
 PREVIEW_ROWS = 10
@@ -167,48 +171,18 @@ def run(
     echo: Callable[[str, int, int], None] | None = None,
     ask: Asker | None = None,
 ) -> Result:
-    """Run a job now, in this process (the task and the command line call this)."""
-    actor = job.user
-    _check_allowed(actor, job.kind, job.unit)
-    importer = IMPORTERS.get(job.kind)
-    if importer is None:
-        raise invalid("kind", _("This kind of import is not available."))
-    ImportJob.objects.filter(pk=job.pk).update(
-        status=JobStatus.RUNNING, started_at=timezone.now(), stage="read"
-    )
-    ImportIssue.objects.filter(job=job).delete()  # a dry run's report, replaced
+    """Run a job now, in this process (the task and the command line call this). The job is
+    claimed first, so that two workers never run it twice; its report and its "done" are
+    written in the import's own transaction."""
+    claimed = ImportJob.objects.filter(
+        pk=job.pk, status__in=(JobStatus.NEW, JobStatus.QUEUED)
+    ).update(status=JobStatus.RUNNING, started_at=timezone.now(), stage="read")
+    if not claimed:
+        raise invalid("__all__", _("This import is already running or has run."))
     started = time.perf_counter()
-    try:
-        # One copy of the file, not two: the job's own is let go while the rows are read
-        # (the job is read back from the database at the end).
-        data = job.data if isinstance(job.data, bytes) else bytes(job.data)
-        job.data = b""
-        sheet, rows, total = reading.stream(data, job.filename)
-        read_seconds = time.perf_counter() - started
-        options = Options(
-            actor=actor,
-            unit=job.unit,
-            on_duplicate=job.on_duplicate,
-            dry_run=job.dry_run,
-            progress=_ProgressWriter(job, echo),
-            ask=ask,
-            job_id=job.pk,
-        )
-        del data  # the rows hold what they need of it
-        if job.kind == ImportKind.PEOPLE:
-            # People are read row by row as they are normalised: the file is never held
-            # whole as rows (a branch file of 500,000 people stays under a gigabyte).
-            result = PeopleImport(sheet.header, rows, dict(job.mapping), options, total).run()
-        else:
-            result = importer(sheet.header, list(rows), dict(job.mapping), options)
-        result.timings["decode"] = read_seconds + result.timings.get("decode", 0.0)
-    except Exception as exc:
-        ImportJob.objects.filter(pk=job.pk).update(
-            status=JobStatus.FAILED, error=str(exc)[:2000], finished_at=timezone.now()
-        )
-        job.refresh_from_db()
-        raise
-    with transaction.atomic():
+
+    def finish(result: Result) -> None:
+        ImportIssue.objects.filter(job=job).delete()  # a dry run's report, replaced
         bulk_insert(
             ImportIssue,
             ("job", "row", "column", "level", "code", "params", "object_id", "values", "resolved"),
@@ -232,11 +206,56 @@ def run(
         ImportJob.objects.filter(pk=job.pk).update(
             status=JobStatus.DONE,
             stage="done",
-            done=counts.get("rows", 0),
-            total=counts.get("rows", 0),
+            done=int(counts.get("rows", 0)),
+            total=int(counts.get("rows", 0)),
             counts=counts,
             finished_at=timezone.now(),
         )
+        result.finished = True
+
+    try:
+        _check_allowed(job.user, job.kind, job.unit)
+        importer = IMPORTERS.get(job.kind)
+        if importer is None:
+            raise invalid("kind", _("This kind of import is not available."))
+        # One copy of the file, not two: the job's own is let go while the rows are read
+        # (the job is read back from the database at the end).
+        data = job.data if isinstance(job.data, bytes) else bytes(job.data)
+        job.data = b""
+        sheet, rows, total = reading.stream(data, job.filename)
+        read_seconds = time.perf_counter() - started
+        options = Options(
+            actor=job.user,
+            unit=job.unit,
+            on_duplicate=job.on_duplicate,
+            dry_run=job.dry_run,
+            progress=_ProgressWriter(job, echo),
+            ask=ask,
+            job_id=job.pk,
+            finish=finish,
+        )
+        del data  # the rows hold what they need of it
+        if job.kind == ImportKind.PEOPLE:
+            # People are read row by row as they are normalised: the file is never held
+            # whole as rows.
+            result = PeopleImport(sheet.header, rows, dict(job.mapping), options, total).run()
+        else:
+            result = importer(sheet.header, list(rows), dict(job.mapping), options)
+        result.timings["decode"] = read_seconds + result.timings.get("decode", 0.0)
+        if not result.finished:
+            with transaction.atomic():
+                finish(result)
+    except Exception as exc:
+        if isinstance(exc, ValidationError | PermissionDeniedError):
+            message = "; ".join(getattr(exc, "messages", [])) or _("You may not run this import.")
+        else:
+            logger.exception("import %s failed", job.pk)
+            message = _("The import stopped on an unexpected error; nothing was written.")
+        ImportJob.objects.filter(pk=job.pk).update(
+            status=JobStatus.FAILED, error=message[:2000], finished_at=timezone.now()
+        )
+        job.refresh_from_db()
+        raise
     job.refresh_from_db()
     return result
 

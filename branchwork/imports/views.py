@@ -20,10 +20,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from branchwork.access.scoping import scope_for
 from branchwork.core.errors import PermissionDeniedError
 from branchwork.org.models import Unit
+from branchwork.people.services import EditConflict
 
 from . import columns, services
 from .models import ImportIssue, ImportJob, ImportKind, IssueLevel, JobStatus, OnDuplicate
 from .report import issue_text, report_csv
+from .selectors import get_import_for
 
 REPORT_PAGE = 50
 
@@ -52,11 +54,7 @@ class UploadForm(forms.Form):
 
 
 def _job_for(request: HttpRequest, pk: int) -> ImportJob:
-    """The user's own import (another user's is not found: its file names people)."""
-    job = ImportJob.objects.select_related("unit").filter(pk=pk).first()
-    if job is None or (job.user_id != request.user.pk and not request.user.is_superuser):
-        raise Http404
-    return job
+    return get_import_for(request.user, pk)
 
 
 @login_required
@@ -233,6 +231,14 @@ def issue_decide(request: HttpRequest, pk: int, issue_pk: int) -> HttpResponse:
         messages.error(request, " ".join(exc.messages))
     except PermissionDeniedError:
         messages.error(request, _("You may not change this person."))
+    except EditConflict:
+        messages.error(
+            request,
+            _(
+                "The record was changed after the import read it, so it was not updated: "
+                "compare it with the row and edit it by hand."
+            ),
+        )
     else:
         messages.success(request, _("Decided."))
     return redirect(f"{reverse('imports:detail', args=[job.pk])}?level=decision#issue-{issue.pk}")

@@ -364,3 +364,64 @@ def test_the_command_line_imports_and_reports(federation: Federation, tmp_path: 
     assert text.splitlines()[0].startswith("Row,Column")
     call_command("import", "people", str(path), "--unit", "A", "--dry-run", stdout=out)
     assert ImportJob.objects.latest("id").counts["unchanged"] == 2
+
+
+def test_the_audit_chain_holds_after_an_import(federation: Federation) -> None:
+    from branchwork.access import audit
+
+    job = run(csv_bytes(ROWS, "utf-8"), federation.a, actor=federation.officer_a)
+    assert job.counts["created"] == 6
+    assert audit.verify_chain() == (True, None)
+
+
+def test_a_registry_number_outside_the_importers_units_is_unknown(federation: Federation) -> None:
+    header = ["登録番号", "氏名", "携帯"]
+    rows = [[str(federation.person_b.pk), "金 民洙", "090-1111-2222"]]
+    job = run(csv_bytes(rows, "utf-8", header), federation.a, actor=federation.officer_a)
+    issue = ImportIssue.objects.get(job=job)
+    assert (issue.code, issue.level) == ("id_unknown", "rejected")
+    federation.person_b.refresh_from_db()
+    assert federation.person_b.mobile == ""
+    assert MARK_B not in str(issue.params)
+
+
+def test_a_later_row_of_a_registry_person_updates_that_person(federation: Federation) -> None:
+    run(csv_bytes([list(ROWS[0])], "utf-8"), federation.a, actor=federation.officer_a)
+    again, changed = list(ROWS[0]), list(ROWS[0])
+    changed[7] = "090-7777-6666"
+    job = run(
+        csv_bytes([again, changed], "utf-8"),
+        federation.a,
+        actor=federation.officer_a,
+        on_duplicate="update",
+    )
+    assert job.counts["unchanged"] == 1 and job.counts["updated"] == 1
+    assert person("金", "英洙").mobile == "+819077776666"
+
+
+def test_an_edit_made_while_the_file_is_imported_wins(federation: Federation) -> None:
+    from branchwork.people.services import update_person
+
+    run(csv_bytes([list(ROWS[0])], "utf-8"), federation.a, actor=federation.officer_a)
+    kim = person("金", "英洙")
+    row = list(ROWS[0])
+    row[7] = "090-7777-6666"
+    job = services.create_import(
+        actor=federation.officer_a,
+        kind="people",
+        filename="p.csv",
+        data=csv_bytes([row], "utf-8"),
+        unit=federation.a,
+        on_duplicate="ask",
+    )
+
+    def meanwhile(*_args: Any) -> str:  # an officer edits the record as the import runs
+        update_person(actor=federation.officer_a, person=kim, version=kim.version, notes="x")
+        return "update"
+
+    services.run(job, ask=meanwhile)
+    job.refresh_from_db()
+    assert job.counts["skipped"] == 1
+    assert ImportIssue.objects.get(job=job, code="changed_meanwhile").object_id == kim.pk
+    kim.refresh_from_db()
+    assert (kim.mobile, kim.notes) == ("+819012345678", "x")
