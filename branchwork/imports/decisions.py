@@ -14,12 +14,13 @@ from branchwork.access.scoping import scope_for
 from branchwork.core.errors import invalid
 from branchwork.org.models import Unit
 from branchwork.org.services import unit_for_postal_code
-from branchwork.people import duplicates, households
+from branchwork.people import households
 from branchwork.people import services as people
 from branchwork.people.models import Household, Person
 from branchwork.people.selectors import get_person_for
 
 from .models import ImportIssue, ImportJob
+from .people_import import address_key
 
 DECISIONS = ("update", "new", "skip")
 HELD = ("held", "held_in_file")
@@ -76,14 +77,14 @@ def decide(*, actor: Any, issue: ImportIssue, decision: str) -> Person | None:
         unit = _unit_for(actor, issue.job, values.get("postal_code", ""))
         person = people.create_person(actor=actor, unit=unit, **values)
         if values.get("address"):
-            key = duplicates._address(values["address"])
+            key = address_key(values["address"])
             home = next(
                 (
                     h
                     for h in Household.objects.filter(
                         unit=unit, postal_code=values.get("postal_code", "")
                     )
-                    if duplicates._address(h.address) == key
+                    if address_key(h.address) == key
                 ),
                 None,
             )

@@ -44,7 +44,6 @@ class ImportJob(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     filename = models.CharField(_("file"), max_length=255)
-    data = models.BinaryField(editable=False)
     file_format = models.CharField(max_length=10)  # csv | xlsx
     encoding = models.CharField(_("encoding"), max_length=20, blank=True)
     # {field name: column index}; the detected mapping until a person changes it.
@@ -77,6 +76,20 @@ class ImportJob(models.Model):
     @property
     def percent(self) -> int:
         return int(100 * self.done / self.total) if self.total else 0
+
+
+class ImportFile(models.Model):
+    """An import's file, apart from the job: the job's row is updated with its progress every
+    few seconds, and SQLite rewrites a whole row on each update. Deleted once the import has
+    run (its rows are then in the registry); a check (dry run) keeps it for the import."""
+
+    job = models.OneToOneField(
+        ImportJob, on_delete=models.CASCADE, primary_key=True, related_name="file"
+    )
+    data = models.BinaryField(editable=False)
+
+    def __str__(self) -> str:
+        return f"file of import #{self.job_id}"
 
 
 class IssueLevel(models.TextChoices):

@@ -32,7 +32,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import time
+import unicodedata
 from collections import defaultdict, namedtuple
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -78,7 +80,7 @@ Progress = Callable[[str, int, int], None]
 Asker = Callable[["Row", dict[str, Any], int, list[str]], str | None]
 
 STRONG = 95  # a score from here on is a certain match (as equal names and birth date are)
-SMALL_FILE = 2_000
+SMALL_FILE = 500
 SCAN_FROM = 5_000  # files longer than this read every person in scope instead of their keys  # files up to this size also ask the registry's full duplicate search
 PROGRESS_EVERY = 2_000
 FIRST_LOAD = 50_000  # new people from which an import into a smaller registry loads in bulk
@@ -746,7 +748,9 @@ class PeopleImport:
         certain = points >= STRONG
         policy = self.options.on_duplicate
         decision = None
-        if policy == "ask" or (policy == "update" and not certain):
+        if policy == "ask" or not certain:
+            # A possible match (not a certain one) is never decided by the policy alone: the
+            # row is held for a person rather than skipped or written into someone else.
             decision = self._ask(row, current, points, reasons)
         elif policy == "update":
             decision = "update"
@@ -781,7 +785,7 @@ class PeopleImport:
         policy = self.options.on_duplicate
         certain = points >= STRONG
         decision = None
-        if policy == "ask" or (policy == "update" and not certain):
+        if policy == "ask" or not certain:
             decision = self._ask(row, earlier.values, points, reasons)
         elif policy == "update":
             decision = "update"
@@ -869,7 +873,7 @@ class PeopleImport:
             if row.household:
                 key = "h:" + row.household
             elif values.get("address"):
-                key = f"a:{values.get('postal_code', '')}:{_address_key(values['address'])}"
+                key = f"a:{values.get('postal_code', '')}:{address_key(values['address'])}"
             home = self.homes.get(key) if key else None
             if home is None and key:
                 existing = registry_homes.get(key)
@@ -929,7 +933,7 @@ class PeopleImport:
                 "id", "unit_id", "postal_code", "address"
             )
             for pk, unit_id, code, address in found:
-                key = f"a:{code}:{_address_key(address)}"
+                key = f"a:{code}:{address_key(address)}"
                 out.setdefault(
                     key,
                     {
@@ -1138,10 +1142,20 @@ class PeopleImport:
 
 
 @lru_cache(maxsize=20_000)
-def _address_key(address: str) -> str:
-    """An address as households are told apart: 丁目, 番地, 番 and 号 and dashes folded (a
-    household's members share it, so each is worked out once)."""
-    return duplicates._address(address)
+def address_key(address: str) -> str:
+    """An address as households are told apart: width folded, spaces dropped, and 丁目, 番地,
+    番, 号 and every kind of dash written as one hyphen, so 3丁目5番12号 is 3-5-12 and
+    5丁目2-13 stays apart from 5丁目21-3 (the digit groups keep their separators). A
+    household's members share it, so each is worked out once."""
+    text = unicodedata.normalize("NFKC", address)
+    text = _ADDRESS_JOINS.sub("-", text)
+    text = _ADDRESS_SPACES.sub("", text)
+    return _HYPHENS.sub("-", text).strip("-").lower()
+
+
+_ADDRESS_JOINS = re.compile(r"丁目|番地|番|号|[‐‑‒–—―−ｰ－-]|(?<=\d)ー(?=\d)")
+_ADDRESS_SPACES = re.compile(r"\s+")
+_HYPHENS = re.compile(r"-{2,}")
 
 
 _UNPLACED = ("unplaced", "unplaced_no_postal", "no_address")

@@ -1,5 +1,4 @@
-"""Reads of import jobs: a job is its starter's own (its file names people), read without its
-file unless that is asked for."""
+"""Reads of import jobs: a job is its starter's own (its file names people)."""
 
 from __future__ import annotations
 
@@ -11,8 +10,8 @@ from .models import ImportJob
 
 
 def get_import_for(user: Any, pk: int) -> ImportJob:
-    """The user's own import, its file left unread until used (404 for anyone else's)."""
-    job = ImportJob.objects.select_related("unit").defer("data").filter(pk=pk).first()
+    """The user's own import (404 for anyone else's)."""
+    job = ImportJob.objects.select_related("unit").filter(pk=pk).first()
     if job is None or job.user_id is None or job.user_id != getattr(user, "pk", None):
         raise Http404
     return job

@@ -23,7 +23,7 @@ from branchwork.core.errors import PermissionDeniedError, invalid
 from branchwork.org.models import Unit
 
 from . import columns, reading
-from .models import ImportIssue, ImportJob, ImportKind, JobStatus, OnDuplicate
+from .models import ImportFile, ImportIssue, ImportJob, ImportKind, JobStatus, OnDuplicate
 from .people_import import Asker, Options, PeopleImport, Result
 
 logger = logging.getLogger(__name__)
@@ -92,22 +92,31 @@ def create_import(
     except reading.FileError as exc:
         raise invalid("file", str(exc)) from None
     mapping = columns.detect(kind, sheet.header) if kind in columns.CATALOGUES else {}
-    return ImportJob.objects.create(
+    job = ImportJob.objects.create(
         kind=kind,
         unit=unit,
         user=actor if actor is not None and actor.is_authenticated else None,
         filename=filename[:255],
-        data=data,
         file_format=sheet.file_format,
         encoding=sheet.encoding,
         mapping=mapping,
         on_duplicate=on_duplicate,
         dry_run=dry_run,
     )
+    ImportFile.objects.create(job=job, data=data)
+    return job
 
 
 def preview(job: ImportJob, limit: int = PREVIEW_ROWS) -> reading.Sheet:
-    return reading.read(bytes(job.data), job.filename, limit=limit)
+    return reading.read(file_of(job), job.filename, limit=limit)
+
+
+def file_of(job: ImportJob) -> bytes:
+    """The job's file (read from its own table), or a clear refusal once it is gone."""
+    data = ImportFile.objects.filter(job=job).values_list("data", flat=True).first()
+    if data is None:
+        raise invalid("__all__", _("This import has run: its file is no longer kept."))
+    return bytes(data)
 
 
 def set_mapping(job: ImportJob, mapping: dict[str, int], on_duplicate: str | None = None) -> None:
@@ -152,14 +161,15 @@ class _ProgressWriter:
         self.job = job
         self.echo = echo
         self.last = 0.0
+        self.stage = ""
 
     def __call__(self, stage: str, done: int, total: int) -> None:
         if self.echo is not None:
             self.echo(stage, done, total)
         now = time.monotonic()
-        if now - self.last < 0.5 and done < total:
+        if now - self.last < 0.5 and done < total and stage == self.stage:
             return
-        self.last = now
+        self.last, self.stage = now, stage
         if connection.in_atomic_block:
             return
         ImportJob.objects.filter(pk=self.job.pk).update(stage=stage, done=done, total=total)
@@ -211,6 +221,9 @@ def run(
             counts=counts,
             finished_at=timezone.now(),
         )
+        if not job.dry_run:
+            # Its rows are in the registry now: the file of personal data is not kept.
+            ImportFile.objects.filter(job=job).delete()
         result.finished = True
 
     try:
@@ -218,10 +231,7 @@ def run(
         importer = IMPORTERS.get(job.kind)
         if importer is None:
             raise invalid("kind", _("This kind of import is not available."))
-        # One copy of the file, not two: the job's own is let go while the rows are read
-        # (the job is read back from the database at the end).
-        data = job.data if isinstance(job.data, bytes) else bytes(job.data)
-        job.data = b""
+        data = file_of(job)
         sheet, rows, total = reading.stream(data, job.filename)
         read_seconds = time.perf_counter() - started
         options = Options(

@@ -60,11 +60,7 @@ def _job_for(request: HttpRequest, pk: int) -> ImportJob:
 @login_required
 @require_GET
 def import_list(request: HttpRequest) -> HttpResponse:
-    jobs = (
-        ImportJob.objects.filter(user_id=int(request.user.pk or 0))
-        .select_related("unit")
-        .defer("data")
-    )
+    jobs = ImportJob.objects.filter(user_id=int(request.user.pk or 0)).select_related("unit")
     page = Paginator(jobs, 25).get_page(request.GET.get("page"))
     return render(request, "imports/import_list.html", {"page": page})
 
@@ -177,18 +173,23 @@ def _counts(job: ImportJob) -> list[tuple[str, Any]]:
 def import_start(request: HttpRequest, pk: int) -> HttpResponse:
     """Save the mapping as the person left it, then queue a dry run or the import."""
     job = _job_for(request, pk)
-    header = services.preview(job, limit=0).header
-    mapping: dict[str, int] = {}
-    for index in range(len(header)):
-        name = request.POST.get(f"col{index}", "")
-        if name:
-            mapping[name] = index
     try:
+        header = services.preview(job, limit=0).header
+        mapping: dict[str, int] = {}
+        for index in range(len(header)):
+            name = request.POST.get(f"col{index}", "")
+            if name:
+                mapping[name] = index
         services.set_mapping(job, mapping, request.POST.get("on_duplicate"))
         services.enqueue(job, dry_run=request.POST.get("action") != "import")
     except ValidationError as exc:
-        context = {"job": job, "errors": exc.messages, "duplicate_choices": OnDuplicate.choices}
-        context.update(_preview_context(job))
+        context: dict[str, Any] = {
+            "job": job,
+            "errors": exc.messages,
+            "duplicate_choices": OnDuplicate.choices,
+        }
+        if job.status == JobStatus.NEW or job.dry_run:
+            context.update(_preview_context(job))
         return render(request, "imports/import_detail.html", context, status=400)
     return redirect("imports:detail", pk=job.pk)
 

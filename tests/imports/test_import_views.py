@@ -152,3 +152,38 @@ def test_held_rows_are_decided_one_by_one(federation: Federation) -> None:
     assert Person.objects.count() == people + 1
     newest = Person.objects.latest("id")
     assert HouseholdMember.objects.filter(person=newest, until__isnull=True).exists()
+
+
+def test_the_import_pages_refuse_the_wrong_method(federation: Federation) -> None:
+    client = signed_in(federation.officer_a)
+    job = _upload(client)
+    assert client.get(reverse("imports:start", args=[job.pk])).status_code == 405
+    assert client.post(reverse("imports:progress", args=[job.pk])).status_code == 405
+    issue_url = reverse("imports:decide", args=[job.pk, 1])
+    assert client.get(issue_url).status_code == 405
+
+
+def test_the_report_page_reads_a_fixed_number_of_queries(federation: Federation) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = signed_in(federation.officer_a)
+
+    def report_queries(rows: int) -> int:
+        data = csv_bytes([list(ROWS[3])] * rows, "utf-8")  # every row rejected (era date)
+        job = services.create_import(
+            actor=federation.officer_a,
+            kind="people",
+            filename="x.csv",
+            data=data,
+            unit=federation.a,
+            dry_run=True,
+        )
+        services.run(job)
+        url = reverse("imports:detail", args=[job.pk])
+        client.get(url)  # warm the session and scope
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        return len(queries)
+
+    assert report_queries(3) == report_queries(40)
