@@ -623,6 +623,8 @@ def worker_import(args: argparse.Namespace) -> dict[str, Any]:
     from branchwork.imports import services
     from branchwork.org.models import Unit
 
+    if os.environ.get("BENCH_TRACE_RSS"):
+        _trace_rss()
     code = _pipeline_fingerprint()
     path = Path(args.file)
     data = path.read_bytes()
@@ -631,6 +633,8 @@ def worker_import(args: argparse.Namespace) -> dict[str, Any]:
     gc.collect()
     rss_start = _rss_mib()
     profiler: Any = None
+    if not args.profile and os.environ.get("BENCH_PROFILE"):  # a directory for the profiles
+        args.profile = str(Path(os.environ["BENCH_PROFILE"]) / f"{path.stem}-{time.time_ns()}.txt")
     if args.profile:
         try:
             from pyinstrument import Profiler
@@ -647,6 +651,9 @@ def worker_import(args: argparse.Namespace) -> dict[str, Any]:
         actor=None, kind="people", filename=path.name, data=data, unit=federation
     )
     created = time.perf_counter()
+    # The import runs in the task worker, which holds the file only as the job's: the
+    # upload's own copy is let go, as the web process that received it would.
+    del data
     try:
         result = services.run(job)
     except Exception as exc:  # the import itself failed: that is the measurement
@@ -699,6 +706,98 @@ def worker_import(args: argparse.Namespace) -> dict[str, Any]:
     }
     connection.close()
     return out
+
+
+def _trace_rss() -> None:
+    """With ``BENCH_TRACE_RSS`` set: the resident size after each stage, on stderr (where an
+    import's memory goes)."""
+    import functools
+    import tracemalloc
+
+    if os.environ.get("BENCH_TRACEMALLOC"):
+        tracemalloc.start()
+
+    from branchwork.imports import people_import
+
+    for name in ("_normalise", "_match", "_place", "_write_new", "_write", "_count"):
+        method = getattr(people_import.PeopleImport, name)
+
+        def traced(self: Any, *a: Any, _m: Any = method, _n: str = name, **kw: Any) -> Any:
+            out = _m(self, *a, **kw)
+            _say(f"    after {_n}: RSS {_rss_mib():,.0f} MiB, peak {_peak_mib():,.0f} MiB")
+            if os.environ.get("BENCH_ROWMEM") and _n == "_normalise":
+                import sys as _sys
+                from collections import Counter
+
+                seen: dict[int, int] = {}
+                rows_b = dicts_b = 0
+                by_field: Counter[str] = Counter()
+                refs: Counter[str] = Counter()
+                for row in self.rows:
+                    rows_b += _sys.getsizeof(row)
+                    dicts_b += _sys.getsizeof(row.values)
+                    for k, v in row.values.items():
+                        refs[k] += 1
+                        if id(v) not in seen:
+                            seen[id(v)] = _sys.getsizeof(v)
+                            by_field[k] += seen[id(v)]
+                    if row.place is not None and id(row.place) not in seen:
+                        seen[id(row.place)] = _sys.getsizeof(row.place)
+                        by_field["<place>"] += seen[id(row.place)]
+                    if row.changes is not None:
+                        by_field["<changes>"] += _sys.getsizeof(row.changes)
+                n = len(self.rows)
+                _say(f"      rows {rows_b / n:.0f} B/row, values dicts {dicts_b / n:.0f} B/row")
+                for k, b in by_field.most_common(20):
+                    _say(f"      {k}: {b / n:.0f} B/row (distinct objects), {refs[k]:,} refs")
+            if tracemalloc.is_tracing() and _n in ("_normalise", "_match", "_place"):
+                for stat in tracemalloc.take_snapshot().statistics("lineno")[:12]:
+                    _say(f"      {stat}")
+            return out
+
+        setattr(people_import.PeopleImport, name, functools.wraps(method)(traced))
+
+    # Wall time of each writing call, by what it writes (printed after the write stage).
+    spent: dict[str, float] = {}
+
+    def timed(module: Any, name: str, label: Any) -> None:
+        original = getattr(module, name)
+
+        def wrapper(*a: Any, **kw: Any) -> Any:
+            started = time.perf_counter()
+            try:
+                return original(*a, **kw)
+            finally:
+                key = label(a)
+                spent[key] = spent.get(key, 0.0) + time.perf_counter() - started
+
+        setattr(module, name, wrapper)
+
+    from branchwork.access import audit
+
+    timed(people_import, "bulk_insert", lambda a: f"bulk_insert {a[0].__name__}")
+    timed(people_import, "bulk_insert_fanout", lambda a: f"fanout {a[0].__name__}")
+    timed(people_import, "reserve_ids", lambda a: f"reserve_ids {a[0].__name__}")
+    timed(audit, "record_many", lambda a: "audit.record_many")
+    timed(people_import.search, "index_entries", lambda a: "search.index_entries")
+    write = people_import.PeopleImport._write
+
+    def write_traced(self: Any) -> None:
+        spent.clear()
+        write(self)
+        for key, seconds in sorted(spent.items(), key=lambda kv: -kv[1]):
+            _say(f"      {key}: {seconds:.2f} s")
+
+    people_import.PeopleImport._write = write_traced  # type: ignore[method-assign]
+
+    progress = people_import.PeopleImport._progress
+
+    def chunked(self: Any, stage: str, done: int, total: int, force: bool = False) -> None:
+        progress(self, stage, done, total, force)
+        if stage == "write" and force:
+            _say(f"      write {done:,}/{total:,}: RSS {_rss_mib():,.0f} MiB")
+
+    people_import.PeopleImport._progress = chunked  # type: ignore[method-assign]
 
 
 _STAGE_OF = {

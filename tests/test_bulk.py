@@ -186,3 +186,97 @@ def test_a_row_of_the_wrong_width_is_refused_whole(federation: Federation) -> No
     with pytest.raises((ValueError, DatabaseError)), transaction.atomic():
         bulk_insert(Person, FIELDS[1:], [good, good[:-1], good], batch_size=2)
     assert Person.objects.count() == before
+
+
+def test_bulk_insert_writes_every_kind_of_value_verbatim(federation: Federation) -> None:
+    """Text with COPY's special characters, NULL, integers, booleans, dates, times, JSON and a
+    string subclass come back exactly as given (PostgreSQL formats most of them itself)."""
+    import datetime as dt
+
+    from django.utils.safestring import mark_safe
+
+    odd = ["a\\b", "tab\there", "line\nbreak", "cr\rhere", "\\N", "金 김"]
+    at = dt.datetime(2026, 11, 30, 17, 5, 9, 123456, tzinfo=dt.UTC)
+    created = FIELDS.index("created_at")
+    rows = []
+    for i, text in enumerate(odd):
+        values = list(
+            row(
+                federation.a.pk,
+                family_name_hangul=text,
+                given_name_hangul=mark_safe("<b>안</b>"),  # noqa: S308 (a str subclass)
+                birth_date=dt.date(1931, 2, 28),
+                generation=i,
+                languages=["ko", text],
+            )
+        )
+        values[created] = at
+        rows.append(values)
+    with transaction.atomic():
+        ids = reserve_ids(Person, len(rows))
+        for pk, values in zip(ids, rows, strict=True):
+            values[0] = pk
+        assert bulk_insert(Person, FIELDS, rows) == len(odd)
+        homes = reserve_ids(Household, 2)
+        bulk_insert(
+            Household,
+            ("id", "unit", "unit_override", "postal_code", "address", "created_at"),
+            [
+                (homes[0], federation.a.pk, True, "5300001", odd[1], at),
+                (homes[1], federation.a.pk, False, "", "", at),
+            ],
+        )
+    got = {p.pk: p for p in Person.objects.filter(pk__in=ids)}
+    for i, (pk, text) in enumerate(zip(ids, odd, strict=True)):
+        person = got[pk]
+        assert person.family_name_hangul == text
+        assert person.given_name_hangul == "<b>안</b>"
+        assert person.birth_date == dt.date(1931, 2, 28)
+        assert person.generation == i
+        assert person.languages == ["ko", text]
+        assert person.created_at == at
+        assert person.everyday_family_name == ""  # the default, not NULL
+        assert person.deceased_date is None
+    stored = Household.objects.filter(pk__in=homes).order_by("pk")
+    assert list(stored.values_list("unit_override", "address")) == [(True, odd[1]), (False, "")]
+
+
+def test_reserved_ids_are_distinct_and_new(federation: Federation) -> None:
+    with transaction.atomic():
+        first = reserve_ids(Person, 3000)
+        bulk_insert(Person, FIELDS, [(pk, *row(federation.a.pk)[1:]) for pk in first])
+        fresh = Person.objects.create(unit=federation.a, family_name_hangul="오")
+        second = reserve_ids(Person, 10)
+    assert len(set(first)) == 3000 and first == sorted(first)
+    assert fresh.pk not in first
+    assert not set(first) & set(second) and fresh.pk not in second
+
+
+def test_background_writer_writes_in_order_in_the_callers_transaction(
+    federation: Federation,
+) -> None:
+    from branchwork.core.bulk import background_writer
+
+    before = Person.objects.count()
+    with transaction.atomic():
+        ids = reserve_ids(Person, 3)
+        with background_writer() as writer:
+            for pk in ids:
+                writer.submit(bulk_insert, Person, FIELDS, [row(federation.a.pk, pk)])
+        # Written on the other thread, seen here: the same connection and transaction.
+        assert Person.objects.filter(pk__in=ids).count() == 3
+        transaction.set_rollback(True)
+    assert Person.objects.count() == before  # and rolled back with it
+
+
+def test_background_writer_raises_a_failed_write_in_the_caller(federation: Federation) -> None:
+    from branchwork.core.bulk import background_writer
+
+    before = Person.objects.count()
+    good = row(federation.a.pk, family_name_hangul="한")
+    bad = tuple(None if f == "unit" else v for f, v in zip(FIELDS, good, strict=True))
+    with pytest.raises(IntegrityError), transaction.atomic(), background_writer() as writer:
+        writer.submit(bulk_insert, Person, FIELDS[1:], [good[1:]])
+        writer.submit(bulk_insert, Person, FIELDS[1:], [bad[1:]])
+        writer.submit(bulk_insert, Person, FIELDS[1:], [good[1:]])
+    assert Person.objects.count() == before

@@ -137,31 +137,50 @@ def _plain(text: str) -> bool:
     return all(ch in _PLAIN for ch in text)
 
 
-def record_many(
-    *,
-    actor: Any,
-    action: str,
-    object_type: str,
-    items: Iterable[tuple[int | str, int | None, Iterable[str]]],
-) -> int:
-    """Append one event per (object id, unit id, fields), chained as :func:`record` chains
-    them, under one lock and through the bulk path: an import of many people records each
-    person's creation without a statement per person. Call inside the writing transaction.
+# The columns of an event, in the order :class:`Appender` makes its rows.
+EVENT_COLUMNS = (
+    "seq",
+    "at",
+    "actor",
+    "action",
+    "object_type",
+    "object_id",
+    "unit_id_ref",
+    "fields",
+    "prev_digest",
+    "digest",
+)
+
+
+class Appender:
+    """Many events of one action, chained as :func:`record` chains them: the chain's head is
+    locked when this is made (call inside the writing transaction), :meth:`rows` makes the
+    events' rows (no query: a bulk load may insert them from another thread), and
+    :meth:`close` moves the head past them once they are written.
 
     The digest's JSON body is written directly when every text in it is plain ASCII (ids,
     field names, the action): the same bytes ``json.dumps`` makes, without its cost per row."""
-    from branchwork.core.bulk import bulk_insert, db_value
 
-    actor_id = getattr(actor, "pk", actor) if actor is not None else None
-    with transaction.atomic():
-        head, _ = AuditHead.objects.select_for_update().get_or_create(pk=1)
-        seq, digest = head.seq, head.digest
+    def __init__(self, *, actor: Any, action: str, object_type: str) -> None:
+        from branchwork.core.bulk import db_value
+
+        self.actor_id = getattr(actor, "pk", actor) if actor is not None else None
+        self.action, self.object_type = action, object_type
+        self.head, _ = AuditHead.objects.select_for_update().get_or_create(pk=1)
+        self.seq, self.digest = self.head.seq, self.head.digest
         at = timezone.now()
-        stamp = at.isoformat()
-        at_db = db_value(AuditEvent, "at", at)
-        fast = _plain(stamp) and _plain(action) and _plain(object_type)
-        head_json = f'"{stamp}",{json.dumps(actor_id)},"{action}","{object_type}"'
-        field_json: dict[tuple[str, ...], tuple[str, str]] = {}
+        self.stamp = at.isoformat()
+        self.at_db = db_value(AuditEvent, "at", at)
+        self.fast = _plain(self.stamp) and _plain(action) and _plain(object_type)
+        self.head_json = f'"{self.stamp}",{json.dumps(self.actor_id)},"{action}","{object_type}"'
+        self.field_json: dict[tuple[str, ...], tuple[str, str]] = {}
+
+    def rows(
+        self, items: Iterable[tuple[int | str, int | None, Iterable[str]]]
+    ) -> list[tuple[Any, ...]]:
+        """One row (in ``EVENT_COLUMNS`` order) per (object id, unit id, fields)."""
+        seq, digest, fast, head_json = self.seq, self.digest, self.fast, self.head_json
+        field_json = self.field_json
         rows = []
         for object_id, unit_id, fields in items:
             names = tuple(sorted(set(fields)))
@@ -179,15 +198,23 @@ def record_many(
                 new = hashlib.sha256(body.encode()).hexdigest()
             else:
                 new = _digest(
-                    digest, seq, stamp, actor_id, action, object_type, oid, unit_id, list(names)
+                    digest,
+                    seq,
+                    self.stamp,
+                    self.actor_id,
+                    self.action,
+                    self.object_type,
+                    oid,
+                    unit_id,
+                    list(names),
                 )
             rows.append(
                 (
                     seq,
-                    at_db,
-                    actor_id,
-                    action,
-                    object_type,
+                    self.at_db,
+                    self.actor_id,
+                    self.action,
+                    self.object_type,
                     oid,
                     unit_id,
                     stored_fields,
@@ -196,23 +223,30 @@ def record_many(
                 )
             )
             digest = new
-        bulk_insert(
-            AuditEvent,
-            (
-                "seq",
-                "at",
-                "actor",
-                "action",
-                "object_type",
-                "object_id",
-                "unit_id_ref",
-                "fields",
-                "prev_digest",
-                "digest",
-            ),
-            rows,
-            prepared=True,
-        )
-        head.seq, head.digest = seq, digest
-        head.save(update_fields=["seq", "digest"])
+        self.seq, self.digest = seq, digest
+        return rows
+
+    def close(self) -> None:
+        """The head past every event made (call once they are written)."""
+        self.head.seq, self.head.digest = self.seq, self.digest
+        self.head.save(update_fields=["seq", "digest"])
+
+
+def record_many(
+    *,
+    actor: Any,
+    action: str,
+    object_type: str,
+    items: Iterable[tuple[int | str, int | None, Iterable[str]]],
+) -> int:
+    """Append one event per (object id, unit id, fields), chained as :func:`record` chains
+    them, under one lock and through the bulk path: an import of many people records each
+    person's creation without a statement per person. Call inside the writing transaction."""
+    from branchwork.core.bulk import bulk_insert
+
+    with transaction.atomic():
+        appender = Appender(actor=actor, action=action, object_type=object_type)
+        rows = appender.rows(items)
+        bulk_insert(AuditEvent, EVENT_COLUMNS, rows, prepared=True)
+        appender.close()
     return len(rows)

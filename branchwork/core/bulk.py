@@ -10,10 +10,14 @@ column's value, and keep writing the audit entry for the operation as a whole.
 
 from __future__ import annotations
 
+import datetime as dt
 import gc
 import json
+import queue
 import sqlite3
-from collections.abc import Collection, Iterable, Iterator, Sequence
+import sys
+import threading
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
@@ -46,11 +50,19 @@ def reserve_ids(model: type[models.Model], count: int) -> list[int]:
     pk = model._meta.pk.column
     with connection.cursor() as cur:
         if connection.vendor == "postgresql":
+            # The drawn ids come back as their first and last when they are consecutive (no
+            # other writer drew from the sequence meanwhile), not one row per id.
             cur.execute(
-                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                """
+                SELECT min(v), max(v), CASE WHEN max(v) - min(v) + 1 = count(*) THEN NULL
+                                            ELSE array_agg(v) END
+                FROM (SELECT nextval(pg_get_serial_sequence(%s, %s)) AS v
+                      FROM generate_series(1, %s)) drawn
+                """,
                 [table, pk, count],
             )
-            return sorted(row[0] for row in cur.fetchall())
+            low, high, scattered = cur.fetchone()
+            return sorted(scattered) if scattered is not None else list(range(low, high + 1))
         cur.execute(f'SELECT COALESCE(MAX("{pk}"), 0) FROM "{table}"')  # noqa: S608
         start = int(cur.fetchone()[0]) + 1
         return list(range(start, start + count))
@@ -138,9 +150,7 @@ def bulk_insert(
                 connection.wrap_database_errors,
                 raw.copy(f'COPY "{table}" ({quoted}) FROM STDIN') as copy,
             ):
-                for row in rows:
-                    copy.write_row(row)
-                    written += 1
+                written = _copy_rows(copy, rows, len(columns))
             return written
         return _sqlite_statements(
             f'INSERT INTO "{table}" ({quoted}) VALUES {{values}}',  # noqa: S608
@@ -148,6 +158,80 @@ def bulk_insert(
             rows,
             batch_size,
         )
+    return written
+
+
+class _NotPlain(Exception):
+    """A value :func:`_copy_line` leaves to psycopg's own adapters."""
+
+
+def _copy_value(value: Any) -> str:
+    cls = value.__class__
+    if cls is str:
+        if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
+            return _copy_text(value)
+        return value  # type: ignore[no-any-return]
+    if value is None:
+        return "\\N"
+    if cls is bool:
+        return "t" if value else "f"
+    if cls is int:
+        return str(value)
+    if cls is dt.datetime:
+        return value.isoformat(" ")  # type: ignore[no-any-return]
+    if cls is dt.date:
+        return value.isoformat()  # type: ignore[no-any-return]
+    raise _NotPlain
+
+
+def _copy_rows(copy: Any, rows: Iterable[Sequence[Any]], width: int) -> int:
+    """Write rows into a COPY in its text format; return how many.
+
+    Formatted here rather than by ``write_row`` (which adapts each value through psycopg's
+    registry, three times slower): text as it is, integers, booleans, dates, times and NULL
+    converted (each distinct date or time once), a line checked once for the characters that
+    need escaping and escaped value by value only when it has them. Any other value goes
+    through ``write_row``.
+    """
+    written = 0
+    buffer: list[str] = []
+    converted: dict[Any, str] = {}  # dates, times, booleans: a load repeats them
+
+    def other(value: Any) -> str:
+        if value.__class__ is int:
+            return str(value)  # not cached: 1 and True are equal keys
+        try:
+            return converted[value]
+        except KeyError:
+            text = converted[value] = _copy_value(value)
+            return text
+
+    tabs = width - 1
+    for row in rows:
+        if len(row) != width:
+            raise ValueError(f"a row of {len(row)} values for {width} columns")
+        try:
+            line = "\t".join([v if v.__class__ is str else other(v) for v in row])
+            if (
+                line.count("\t") != tabs
+                or line.count("\\") != row.count(None)  # each NULL is one backslash
+                or "\n" in line
+                or "\r" in line
+            ):
+                line = "\t".join([_copy_value(v) for v in row])
+        except _NotPlain:
+            if buffer:
+                copy.write("".join(buffer))
+                buffer = []
+            copy.write_row(row)
+        else:
+            buffer.append(line + "\n")
+        written += 1
+        if len(buffer) >= 2000:
+            copy.write("".join(buffer))
+            buffer = []
+    if buffer:
+        copy.write("".join(buffer))
     return written
 
 
@@ -379,7 +463,9 @@ def _run_deferred_checks(cur: Any) -> None:
 
 
 @contextmanager
-def bulk_loading(*models_: type[models.Model], cache_mib: int = 256) -> Iterator[None]:
+def bulk_loading(
+    *models_: type[models.Model], cache_mib: int = 256, sort_mib: int = 512
+) -> Iterator[None]:
     """Around a large load into these tables: what keeps their rows in order is set aside and
     made again after it, as ``pg_restore`` does. Their secondary indexes are dropped and built
     again; on PostgreSQL their foreign keys, and the primary keys and unique constraints no
@@ -392,9 +478,11 @@ def bulk_loading(*models_: type[models.Model], cache_mib: int = 256) -> Iterator
     that off and checks once at the end, as ``loaddata`` and the demo do.)
 
     Use inside a transaction: if the load fails, rolling it back restores everything (DDL is
-    transactional on SQLite and PostgreSQL). Memory for sorting (``cache_mib``) is raised
-    meanwhile, and the
-    tables are analysed at the end, so that queries are planned on their new sizes.
+    transactional on SQLite and PostgreSQL). Memory for building the indexes is raised
+    meanwhile: SQLite's page cache, in this process, to ``cache_mib``; PostgreSQL's
+    ``maintenance_work_mem``, in the server, to ``sort_mib`` (the search keys of 500,000 people
+    sort in memory rather than on disk). SQLite sorts with a helper thread besides. The tables
+    are analysed at the end, so that queries are planned on their new sizes.
     """
     if not connection.in_atomic_block:
         raise RuntimeError("bulk_loading() needs a transaction to roll back to on failure")
@@ -411,10 +499,12 @@ def bulk_loading(*models_: type[models.Model], cache_mib: int = 256) -> Iterator
             _run_deferred_checks(cur)
             cur.execute("SHOW maintenance_work_mem")
             saved = cur.fetchone()[0]
-            cur.execute(f"SET LOCAL maintenance_work_mem = '{int(cache_mib)}MB'")
+            cur.execute(f"SET LOCAL maintenance_work_mem = '{int(sort_mib)}MB'")
         else:
             saved = cur.execute("PRAGMA cache_size").fetchone()[0]
+            saved_threads = cur.execute("PRAGMA threads").fetchone()[0]
             cur.execute(f"PRAGMA cache_size = -{int(cache_mib) * 1024}")  # page cache in KiB
+            cur.execute("PRAGMA threads = 2")  # a sort's helper threads (CREATE INDEX)
         for table, name, _definition in reversed(constraints):  # foreign keys first
             cur.execute(f"ALTER TABLE {qn(table)} DROP CONSTRAINT {qn(name)}")
         for name, _sql in indexes:
@@ -442,3 +532,76 @@ def bulk_loading(*models_: type[models.Model], cache_mib: int = 256) -> Iterator
             cur.execute("SELECT set_config('maintenance_work_mem', %s, true)", [saved])
         else:
             cur.execute(f"PRAGMA cache_size = {int(saved)}")
+            cur.execute(f"PRAGMA threads = {int(saved_threads)}")
+
+
+_Write = tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any]]
+
+
+class BackgroundWriter:
+    """Runs the writes handed to it, in order, on a thread of its own that shares the
+    caller's database connection and transaction. See :func:`background_writer`."""
+
+    def __init__(self, depth: int) -> None:
+        self._queue: queue.Queue[_Write | None] = queue.Queue(maxsize=depth)
+        self._error: BaseException | None = None
+        self._cancelled = False
+        self._wrapper = connections[DEFAULT_DB_ALIAS]
+        self._thread = threading.Thread(target=self._work, name="bulk-writer", daemon=True)
+
+    def submit(self, write: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
+        """Queue ``write(*args, **kwargs)`` (waits while the queue is full). Its arguments must not
+        change after this, nor make a query when used: the writer holds the connection."""
+        if self._error is not None:
+            raise self._error
+        self._queue.put((write, args, kwargs))
+
+    def _work(self) -> None:
+        connections[DEFAULT_DB_ALIAS] = self._wrapper  # this thread's connection is the caller's
+        while True:
+            item = self._queue.get()
+            if item is None:
+                return
+            if self._error is None and not self._cancelled:  # else drained, not written
+                write, args, kwargs = item
+                try:
+                    write(*args, **kwargs)
+                except BaseException as error:  # noqa: BLE001 (raised again in the caller)
+                    self._error = error
+
+
+@contextmanager
+def background_writer(depth: int = 12) -> Iterator[BackgroundWriter]:
+    """Hand writes to a second thread while this one computes the next rows: the database
+    (SQLite's engine without Python's interpreter lock, or the PostgreSQL server) works on
+    one chunk while Python prepares the next, on a second processor. Use inside the writing
+    transaction; the writes run in it, in the order submitted, on the same connection.
+
+    Until the block ends this thread must not use the database (the writer has it). On
+    leaving, every queued write is done (or, after a failure, dropped) and the first error
+    is raised here, so the caller's transaction rolls everything back.
+    """
+    if not connection.in_atomic_block:
+        raise RuntimeError("background_writer() needs the caller's transaction")
+    writer = BackgroundWriter(depth)
+    wrapper = writer._wrapper
+    wrapper.ensure_connection()
+    wrapper.inc_thread_sharing()
+    # The writer gives the interpreter lock back at each round trip to the database and waits
+    # to have it again while this thread computes: by default up to 5 ms each time, which on
+    # PostgreSQL adds up to more than the writing itself. Handed over sooner meanwhile.
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(0.0002)
+    writer._thread.start()
+    try:
+        yield writer
+    except BaseException:
+        writer._cancelled = True  # the transaction fails: what is queued need not be written
+        raise
+    finally:
+        writer._queue.put(None)
+        writer._thread.join()
+        sys.setswitchinterval(interval)
+        wrapper.dec_thread_sharing()
+    if writer._error is not None:
+        raise writer._error

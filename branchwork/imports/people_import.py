@@ -9,8 +9,10 @@ The stages, each timed for ``bench/import.py``:
   registry, when their names (every form, normalised) and birth date are equal; a row that
   shares a whole name and birth date, a phone or an e-mail with someone scores as the
   registry's duplicate rules say (:func:`branchwork.people.duplicates.score`). The registry
-  is read once, for the people in the importer's scope born on the file's dates (or without a
-  birth date), never per row.
+  is read once, never per row: a small file reads the people in the importer's scope born on
+  its dates (or without a birth date) or sharing a name, phone or e-mail with it; a large one
+  reads everyone in scope first and matches each row as soon as it is normalised, so that a
+  row already in the registry holds no values while the rest of the file is read.
 * **place**: a new row's household is the file's household column when it has one, else its
   address (the postal code and the address normalised): spouses with different family names
   at one address are one household. A household already in the registry at that address is
@@ -47,9 +49,11 @@ from django.utils import timezone
 from rapidfuzz import fuzz
 
 from branchwork.access import audit
+from branchwork.access.models import AuditEvent
 from branchwork.access.scoping import Scope, scope_for
 from branchwork.core import faults
 from branchwork.core.bulk import (
+    background_writer,
     bulk_insert,
     bulk_insert_fanout,
     bulk_loading,
@@ -84,7 +88,7 @@ SMALL_FILE = 500
 SCAN_FROM = 5_000  # files longer than this read every person in scope instead of their keys  # files up to this size also ask the registry's full duplicate search
 PROGRESS_EVERY = 2_000
 FIRST_LOAD = 50_000  # new people from which an import into a smaller registry loads in bulk
-WRITE_CHUNK = 20_000  # people written at a time: bounds the memory the write stage takes
+WRITE_CHUNK = 5_000  # people written at a time: bounds the memory the write stage takes
 
 _MAX_LENGTH = {
     f.name: f.max_length
@@ -130,6 +134,9 @@ _SCRIPT_FIELDS = {
 }
 
 
+_NO_PARAMS: dict[str, Any] = {}  # shared, never changed
+
+
 @dataclass(slots=True)
 class Issue:
     row: int
@@ -139,6 +146,20 @@ class Issue:
     params: dict[str, Any] = field(default_factory=dict)
     object_id: int | None = None
     values: dict[str, Any] | None = None
+
+
+@dataclass(slots=True)
+class _Home:
+    """A household the import's new rows join: one of the registry's (``existing``) or one it
+    makes."""
+
+    id: int | None
+    unit: int | None
+    placed: bool  # by its territory (else the import's unit, to be placed by hand)
+    postal_code: str
+    address: str
+    members: int = 0  # the file's rows that join it
+    existing: bool = False
 
 
 @dataclass(slots=True)
@@ -153,7 +174,7 @@ class Row:
     place: Place | None = None
     outcome: str = ""  # new | unchanged | updated | skipped | held | merged | rejected
     match: int | None = None  # the registry's person (or, for "merged", the file's row index)
-    changes: list[str] = field(default_factory=list)
+    changes: Sequence[str] = ()
     ident: int = 0  # hash of identity(values): rows and the registry are told apart by it
     unit_id: int | None = None  # where a new row is placed
     home: str = ""  # the key of its household among the import's
@@ -514,7 +535,15 @@ class PeopleImport:
         self.scope: Scope | None = scope_for(options.actor) if options.actor is not None else None
         self.result = Result()
         self.rows: list[Row] = []
-        self.registry: dict[int, dict[str, Any]] = {}
+        self.registry: dict[int, tuple[Any, ...]] = {}  # pk → values (in _columns order)
+        self._registry_ident: dict[int, int] = {}  # hash of an identity → pk
+        self._columns: tuple[str, ...] = ()
+        # Matching's own (see _match_setup), and the households new rows join (see _place).
+        self._by_ident: dict[int, int] = {}
+        self._by_block: dict[int, int] = {}
+        self._registry_blocks: dict[int, list[int]] | None = None
+        self._small = False
+        self.homes: dict[str, _Home] = {}  # key → household (new or registry)
         self._records: dict[tuple[str, int], duplicates.Record] = {}
         self._fields = _fields_filled(mapping)
         self._tick = time.perf_counter()
@@ -543,19 +572,34 @@ class PeopleImport:
         # Every row stays in memory until written: the cyclic collector, which would walk
         # them all again and again, waits (reference counting still frees what is let go).
         with gc_paused():
-            self._normalise()
-            self._match()
+            if self.total > SCAN_FROM:
+                # A large file: the registry first, then each row matched as it is read.
+                self._read_registry(scan=True)
+                self._time("match")
+                self._match_setup(small=False)
+                self._normalise(match=True)
+            else:
+                self._normalise()
+                self._match()
             self._place()
             if not self.options.dry_run:
                 self._write()
             self._count()
+            # Let go of the rows before the collector comes back: it would walk them all
+            # once more (two seconds for 500,000 rows) only to find them in use.
+            self.rows, self.registry, self._records, self.homes = [], {}, {}, {}
+            self._registry_ident, self._by_ident, self._by_block = {}, {}, {}
         return self.result
 
-    def _normalise(self) -> None:
+    def _normalise(self, match: bool = False) -> None:
+        """Every row normalised; with ``match``, each row matched as soon as it is (the
+        registry read already), its matching timed apart."""
         stage = "normalise"
         self._progress(stage, 0, self.total, force=True)
         normaliser = Normaliser(self.mapping, self.header)
         read = 0
+        matching = 0.0
+        clock = time.perf_counter
         reading = _Timed(iter(self.raw_rows))
         for i, cells in enumerate(reading):
             row, issues = normaliser.row(i + 2, cells)
@@ -563,6 +607,10 @@ class PeopleImport:
                 self.result.issues += issues
             if row is not None:
                 self.rows.append(row)
+                if match:
+                    started = clock()
+                    self._match_row(len(self.rows) - 1, row)
+                    matching += clock() - started
             read = i + 1
             if read % PROGRESS_EVERY == 0:
                 self._progress(stage, read, max(self.total, read))
@@ -571,91 +619,99 @@ class PeopleImport:
         # decode stage's, not the normalising's.
         self.result.timings["decode"] = self.result.timings.get("decode", 0.0) + reading.seconds
         self._tick += reading.seconds
+        if match:
+            self.result.timings["match"] = self.result.timings.get("match", 0.0) + matching
+            self._tick += matching
         self._time(stage)
 
     def _match(self) -> None:
         stage = "match"
         rows = self.rows
         self._progress(stage, 0, len(rows), force=True)
-        self._read_registry()
-        # Keyed by hashes, not the tuples themselves (a file of 500,000 rows keeps these in
-        # memory); a hit on an identity is confirmed on the values, a hit on a block only
-        # brings a candidate to score.
-        by_ident: dict[int, int] = {}
-        by_block: dict[int, int] = {}
-        registry_ident = {r["_ident"]: pk for pk, r in self.registry.items()}
-        registry_blocks: dict[int, list[int]] | None = None  # made when needed
-        small = len(rows) <= SMALL_FILE
+        self._read_registry(scan=len(rows) > SCAN_FROM)
+        self._match_setup(small=len(rows) <= SMALL_FILE)
         for i, row in enumerate(rows):
             if i % PROGRESS_EVERY == 0:
                 self._progress(stage, i, len(rows))
-            values = row.values
-            # 1. The registry number the file gives.
-            if row.person_id is not None:
-                if row.person_id in self.registry:
-                    self._matched(row, row.person_id, STRONG, [])
-                else:
-                    self._issue(
-                        row,
-                        "rejected",
-                        "id_unknown",
-                        column=self._title("id"),
-                        params={"id": row.person_id},
-                    )
-                    row.outcome = "rejected"
-                continue
-            # 2. The same person earlier in the file.
-            first = by_ident.get(row.ident)
-            if first is not None and identity(rows[first].values) != identity(values):
-                first = None
-            if first is not None:
-                self._same_in_file(row, first, 100, [])
-                continue
-            same = registry_ident.get(row.ident)
-            if same is not None and identity(self.registry[same]) != identity(values):
-                same = None
-            if same is not None:
-                # Matched without doubt: a later row like this one will meet the same person
-                # through the registry, so this row needs no place among the file's blocks.
-                by_ident[row.ident] = i
-                self._matched(row, same, 100, [])
-                continue
-            blocks = {hash(b) for b in _blocks(values)}
-            found_in_file = False
-            for j in sorted({by_block[b] for b in blocks if b in by_block}):
-                points, reasons = self._score(("f", i), values, ("f", j), rows[j].values)
-                if points >= duplicates.THRESHOLD:
-                    self._same_in_file(row, j, points, reasons)
-                    found_in_file = True
-                    break
-            if found_in_file:
-                continue
-            by_ident[row.ident] = i
-            for b in blocks:
-                by_block.setdefault(b, i)
-            # 3. The registry.
-            if registry_blocks is None:
-                registry_blocks = defaultdict(list)
-                for pk, known in self.registry.items():
-                    for key in _blocks(known):
-                        registry_blocks[hash(key)].append(pk)
-            best: tuple[int, int, list[str]] | None = None
-            for pk in sorted({p for b in blocks for p in registry_blocks.get(b, ())}):
-                points, reasons = self._score(("f", i), values, ("r", pk), self.registry[pk])
-                if points >= duplicates.THRESHOLD and (best is None or points > best[1]):
-                    best = (pk, points, reasons)
-            if best is None and small:
-                found = duplicates.candidates(values, self._visible(), limit=1)
-                if found:
-                    candidate = found[0]
-                    self.registry[candidate.person.pk] = _values_of(candidate.person)
-                    best = (candidate.person.pk, candidate.score, candidate.reasons)
-            if best is not None:
-                self._matched(row, *best)
-            else:
-                row.outcome = "new"
+            self._match_row(i, row)
         self._progress(stage, len(rows), len(rows), force=True)
         self._time(stage)
+
+    def _match_setup(self, small: bool) -> None:
+        # Keyed by hashes, not the tuples themselves (a file of 500,000 rows keeps these in
+        # memory); a hit on an identity is confirmed on the values, a hit on a block only
+        # brings a candidate to score.
+        self._by_ident = {}
+        self._by_block = {}
+        self._registry_blocks = None  # made when needed
+        self._small = small  # a small file also asks the registry's full duplicate search
+
+    def _match_row(self, i: int, row: Row) -> None:
+        """Row ``i`` against the rows before it and the registry."""
+        rows, values = self.rows, row.values
+        by_ident, by_block = self._by_ident, self._by_block
+        # 1. The registry number the file gives.
+        if row.person_id is not None:
+            if row.person_id in self.registry:
+                self._matched(row, row.person_id, STRONG, [])
+            else:
+                self._issue(
+                    row,
+                    "rejected",
+                    "id_unknown",
+                    column=self._title("id"),
+                    params={"id": row.person_id},
+                )
+                row.outcome = "rejected"
+            return
+        # 2. The same person earlier in the file.
+        first = by_ident.get(row.ident)
+        if first is not None and identity(rows[first].values) != identity(values):
+            first = None
+        if first is not None:
+            self._same_in_file(row, first, 100, [])
+            return
+        same = self._registry_ident.get(row.ident)
+        if same is not None and identity(self._known(same)) != identity(values):
+            same = None
+        if same is not None:
+            # Matched without doubt: a later row like this one will meet the same person
+            # through the registry, so this row needs no place among the file's blocks.
+            by_ident[row.ident] = i
+            self._matched(row, same, 100, [])
+            return
+        blocks = {hash(b) for b in _blocks(values)}
+        for j in sorted({by_block[b] for b in blocks if b in by_block}):
+            points, reasons = self._score(("f", i), values, ("f", j), rows[j].values)
+            if points >= duplicates.THRESHOLD:
+                self._same_in_file(row, j, points, reasons)
+                return
+        by_ident[row.ident] = i
+        for b in blocks:
+            by_block.setdefault(b, i)
+        # 3. The registry.
+        registry_blocks = self._registry_blocks
+        if registry_blocks is None:
+            registry_blocks = self._registry_blocks = defaultdict(list)
+            for pk in self.registry:
+                for key in _blocks(self._known(pk)):
+                    registry_blocks[hash(key)].append(pk)
+        best: tuple[int, int, list[str]] | None = None
+        for pk in sorted({p for b in blocks for p in registry_blocks.get(b, ())}):
+            points, reasons = self._score(("f", i), values, ("r", pk), self._known(pk))
+            if points >= duplicates.THRESHOLD and (best is None or points > best[1]):
+                best = (pk, points, reasons)
+        if best is None and self._small:
+            found = duplicates.candidates(values, self._visible(), limit=1)
+            if found:
+                candidate = found[0]
+                known = _values_of(candidate.person)
+                self.registry[candidate.person.pk] = tuple(known.get(c) for c in self._columns)
+                best = (candidate.person.pk, candidate.score, candidate.reasons)
+        if best is not None:
+            self._matched(row, *best)
+        else:
+            row.outcome = "new"
 
     def _score(
         self, a_key: tuple[str, int], a: dict[str, Any], b_key: tuple[str, int], b: dict[str, Any]
@@ -679,7 +735,12 @@ class PeopleImport:
         index = self.mapping.get(name)
         return self.header[index] if index is not None and index < len(self.header) else ""
 
-    def _read_registry(self) -> None:
+    def _known(self, pk: int) -> dict[str, Any]:
+        """A registry person's values by name (the registry keeps each as a bare tuple: a
+        dictionary per person would take three times the memory)."""
+        return dict(zip(self._columns, self.registry[pk], strict=True))
+
+    def _read_registry(self, scan: bool) -> None:
         """The people in scope a row of the file may be: born on a date the file has (or with
         no birth date), sharing a name (when the row has no birth date), a phone or an e-mail
         with it, or given by number. A large file reads everyone in scope in one scan, which
@@ -688,8 +749,9 @@ class PeopleImport:
         columns: tuple[str, ...] = ("id", "unit_id", "version", *_REGISTRY_FIELDS)
         extra = tuple(f for f in PERSON_FIELDS if f in self._fields and f not in columns)
         columns += extra
+        self._columns = columns
         people = self._visible()
-        if len(rows) > SCAN_FROM:
+        if scan:
             found = people.values_list(*columns)
         else:
             dates = {r.values["birth_date"] for r in rows if r.values.get("birth_date")}
@@ -716,15 +778,15 @@ class PeopleImport:
             if ids:
                 cond |= pk_in(sorted(ids))
             found = people.filter(cond).values_list(*columns)
+        registry, by_ident = self.registry, self._registry_ident
         for person in found.iterator(chunk_size=5000):
-            values = dict(zip(columns, person, strict=True))
-            values["_ident"] = hash(identity(values))
-            self.registry[values["id"]] = values
+            registry[person[0]] = person
+            by_ident[hash(identity(dict(zip(columns, person, strict=True))))] = person[0]
 
     def _matched(self, row: Row, pk: int, points: int, reasons: list[str]) -> None:
         """A row that is a person already in the registry."""
         row.match = pk
-        current = self.registry[pk]
+        current = self._known(pk)
         changes = [
             name
             for name, value in row.values.items()
@@ -742,7 +804,8 @@ class PeopleImport:
         }
         if not changes:
             row.outcome = "unchanged"
-            self._issue(row, "decision", "unchanged", object_id=pk, params={"id": pk})
+            # The person's number is the issue's object: no dictionary per unchanged row.
+            self._issue(row, "decision", "unchanged", object_id=pk, params=_NO_PARAMS)
             row.values = {}  # nothing to write: a re-import holds no copy of the registry
             return
         certain = points >= STRONG
@@ -862,7 +925,7 @@ class PeopleImport:
         """Households for the new rows, and the unit of each."""
         stage = "place"
         new = [r for r in self.rows if r.outcome == "new"]
-        self.homes: dict[str, dict[str, Any]] = {}  # key → household (new or registry)
+        self.homes = {}
         codes = sorted({r.values["postal_code"] for r in new if r.values.get("postal_code")})
         registry_homes = self._registry_households(codes)
         units_cache: dict[str, Unit | None] = {}
@@ -878,26 +941,31 @@ class PeopleImport:
             if home is None and key:
                 existing = registry_homes.get(key)
                 if existing is not None:
-                    home = dict(existing, members=0, existing=True)
+                    home = _Home(
+                        existing.id,
+                        existing.unit,
+                        True,
+                        existing.postal_code,
+                        existing.address,
+                        existing=True,
+                    )
                 else:
                     unit = (
                         self._unit_for(values["postal_code"], units_cache)
                         if values.get("postal_code")
                         else None
                     )
-                    home = {
-                        "id": None,
-                        "unit": unit.pk if unit else (fallback.pk if fallback else None),
-                        "placed": unit is not None,
-                        "postal_code": values.get("postal_code", ""),
-                        "address": values.get("address", ""),
-                        "members": 0,
-                        "existing": False,
-                    }
+                    home = _Home(
+                        None,
+                        unit.pk if unit else (fallback.pk if fallback else None),
+                        unit is not None,
+                        values.get("postal_code", ""),
+                        values.get("address", ""),
+                    )
                 self.homes[key] = home
             if home is not None:
-                unit_id = home["unit"]
-                if not home["placed"] and home["members"] == 0:
+                unit_id = home.unit
+                if not home.placed and home.members == 0:
                     self._issue(
                         row,
                         "flagged",
@@ -905,7 +973,7 @@ class PeopleImport:
                         column=self._title("postal_code"),
                         params={"postal_code": values.get("postal_code", "")},
                     )
-                home["members"] += 1
+                home.members += 1
                 row.home = key
             else:
                 unit_id = fallback.pk if fallback else None
@@ -919,9 +987,9 @@ class PeopleImport:
             row.unit_id = unit_id
         self._time(stage)
 
-    def _registry_households(self, codes: list[str]) -> dict[str, dict[str, Any]]:
+    def _registry_households(self, codes: list[str]) -> dict[str, _Home]:
         """Households already recorded at the file's postal codes, by their address key."""
-        out: dict[str, dict[str, Any]] = {}
+        out: dict[str, _Home] = {}
         if not codes:
             return out
         households = Household.objects.all()
@@ -934,16 +1002,7 @@ class PeopleImport:
             )
             for pk, unit_id, code, address in found:
                 key = f"a:{code}:{address_key(address)}"
-                out.setdefault(
-                    key,
-                    {
-                        "id": pk,
-                        "unit": unit_id,
-                        "placed": True,
-                        "postal_code": code,
-                        "address": address,
-                    },
-                )
+                out.setdefault(key, _Home(pk, unit_id, True, code, address, existing=True))
         return out
 
     # -- writing --------------------------------------------------------------------------
@@ -984,26 +1043,21 @@ class PeopleImport:
 
     def _write_new(self, new: list[Row]) -> None:
         """Households, then people in chunks (their members, memberships, search keys and
-        audit events with them): memory stays bounded by the chunk, not the file."""
+        audit events with them): memory stays bounded by the chunk, not the file. Each chunk's
+        rows are made here while a second thread writes the chunk before it (see
+        :func:`~branchwork.core.bulk.background_writer`): every query this needs is made before
+        that thread starts or after it ends."""
         if not new:
             return
         now = timezone.now()
         today = timezone.localdate()
         date = connection.ops.adapt_datefield_value
         stamp = db_value(Person, "created_at", now)
-        homes = [h for h in self.homes.values() if h["id"] is None and h["members"]]
+        homes = [h for h in self.homes.values() if h.id is None and h.members]
         home_ids = reserve_ids(Household, len(homes))
         for home, pk in zip(homes, home_ids, strict=True):
-            home["id"] = pk
-        bulk_insert(
-            Household,
-            ("id", "unit", "unit_override", "postal_code", "address", "created_at"),
-            [
-                (h["id"], h["unit"], False, h["postal_code"], h["address"][:300], stamp)
-                for h in homes
-            ],
-            prepared=True,
-        )
+            home.id = pk
+        person_ids = reserve_ids(Person, len(new))
         defaults: dict[str, Any] = {}
         for name in PERSON_FIELDS:
             model_field = Person._meta.get_field(name)
@@ -1016,79 +1070,92 @@ class PeopleImport:
         heads: set[str] = set()
         languages: dict[tuple[str, ...], str] = {}
         today_db = date(today)
-        created: list[int] = []
-        for start in range(0, len(new), WRITE_CHUNK):
-            chunk = new[start : start + WRITE_CHUNK]
-            ids = reserve_ids(Person, len(chunk))
-            records = []
-            for row, pk in zip(chunk, ids, strict=True):
-                given = row.values
-                records.append(
-                    (pk, row, _Record._make([given.get(f, defaults[f]) for f in PERSON_FIELDS]))
+        events = audit.Appender(
+            actor=self.options.actor, action="create", object_type="people.person"
+        )
+        with background_writer() as writer:
+            writer.submit(
+                bulk_insert,
+                Household,
+                ("id", "unit", "unit_override", "postal_code", "address", "created_at"),
+                [(h.id, h.unit, False, h.postal_code, h.address[:300], stamp) for h in homes],
+                prepared=True,
+            )
+            for start in range(0, len(new), WRITE_CHUNK):
+                chunk = new[start : start + WRITE_CHUNK]
+                ids = person_ids[start : start + WRITE_CHUNK]
+                records = []
+                for row, pk in zip(chunk, ids, strict=True):
+                    given = row.values
+                    records.append(
+                        (pk, row, _Record._make([given.get(f, defaults[f]) for f in PERSON_FIELDS]))
+                    )
+                entries = [search.index_entries(record) for _pk, _row, record in records]
+                rows = []
+                for (pk, row, record), (_keys, text) in zip(records, entries, strict=True):
+                    langs: tuple[str, ...] = tuple(record[_LANGUAGES_AT])
+                    if langs not in languages:
+                        languages[langs] = json.dumps(list(langs))
+                    values: list[Any] = list(record)
+                    values[_BIRTH_AT] = date(values[_BIRTH_AT])
+                    values[_DEATH_AT] = date(values[_DEATH_AT])
+                    values[_LANGUAGES_AT] = languages[langs]
+                    rows.append((pk, row.unit_id, *values, text, None, 1, stamp, stamp))
+                writer.submit(bulk_insert, Person, _PERSON_COLUMNS, rows, prepared=True)
+                members = []
+                memberships = []
+                for pk, row, _record in records:
+                    key = row.home or None
+                    if key is not None:
+                        home = self.homes[key]
+                        relation = row.relation
+                        if not relation:
+                            first = not home.existing and key not in heads
+                            relation = "head" if first else "other"
+                        heads.add(key)
+                        members.append((home.id, pk, relation, today_db, None))
+                    if row.membership and row.unit_id is not None:
+                        body = roots.get(units[row.unit_id].path[:PATH_STEP])
+                        if body is not None:
+                            left = today if row.membership == "former" else None
+                            joined = row.joined
+                            if left is not None and joined is not None and joined > left:
+                                joined = None
+                            memberships.append((pk, body, row.membership, date(joined), date(left)))
+                writer.submit(
+                    bulk_insert,
+                    HouseholdMember,
+                    ("household", "person", "relation", "since", "until"),
+                    members,
+                    prepared=True,
                 )
-            entries = [search.index_entries(record) for _pk, _row, record in records]
-            rows = []
-            for (pk, row, record), (_keys, text) in zip(records, entries, strict=True):
-                langs: tuple[str, ...] = tuple(record[_LANGUAGES_AT])
-                if langs not in languages:
-                    languages[langs] = json.dumps(list(langs))
-                values: list[Any] = list(record)
-                values[_BIRTH_AT] = date(values[_BIRTH_AT])
-                values[_DEATH_AT] = date(values[_DEATH_AT])
-                values[_LANGUAGES_AT] = languages[langs]
-                rows.append((pk, row.unit_id, *values, text, None, 1, stamp, stamp))
-            bulk_insert(Person, _PERSON_COLUMNS, rows, prepared=True)
-            del rows
-            members = []
-            memberships = []
-            for pk, row, _record in records:
-                key = row.home or None
-                if key is not None:
-                    home = self.homes[key]
-                    relation = row.relation
-                    if not relation:
-                        first = not home["existing"] and key not in heads
-                        relation = "head" if first else "other"
-                    heads.add(key)
-                    members.append((home["id"], pk, relation, today_db, None))
-                if row.membership and row.unit_id is not None:
-                    body = roots.get(units[row.unit_id].path[:PATH_STEP])
-                    if body is not None:
-                        left = today if row.membership == "former" else None
-                        joined = row.joined
-                        if left is not None and joined is not None and joined > left:
-                            joined = None
-                        memberships.append((pk, body, row.membership, date(joined), date(left)))
-            bulk_insert(
-                HouseholdMember,
-                ("household", "person", "relation", "since", "until"),
-                members,
-                prepared=True,
-            )
-            bulk_insert(
-                Membership,
-                ("person", "body", "status", "joined", "left"),
-                memberships,
-                prepared=True,
-            )
-            bulk_insert_fanout(
-                PersonSearchKey,
-                ("person", "key"),
-                ((pk, keys) for (pk, _r, _x), (keys, _t) in zip(records, entries, strict=True)),
-            )
-            audit.record_many(
-                actor=self.options.actor,
-                action="create",
-                object_type="people.person",
-                items=((pk, row.unit_id, sorted(row.values)) for pk, row, _r in records),
-            )
-            for pk, row, _r in records:
-                row.match = pk
-                row.values = {}  # written: its memory goes to the next chunk's rows
-            del records, entries
-            created += ids
-            self._progress("write", start + len(chunk), len(new), force=True)
-        self.result.created_ids = created
+                writer.submit(
+                    bulk_insert,
+                    Membership,
+                    ("person", "body", "status", "joined", "left"),
+                    memberships,
+                    prepared=True,
+                )
+                writer.submit(
+                    bulk_insert_fanout,
+                    PersonSearchKey,
+                    ("person", "key"),
+                    [(pk, keys) for (pk, _r, _x), (keys, _t) in zip(records, entries, strict=True)],
+                )
+                writer.submit(
+                    bulk_insert,
+                    AuditEvent,
+                    audit.EVENT_COLUMNS,
+                    events.rows((pk, row.unit_id, row.values) for pk, row, _r in records),
+                    prepared=True,
+                )
+                for pk, row, _r in records:
+                    row.match = pk
+                    row.values = {}  # handed over: its memory goes to the next chunk's rows
+                del records, entries, rows
+                self._progress("write", start + len(chunk), len(new), force=True)
+        events.close()
+        self.result.created_ids = person_ids
 
     def _roots(self) -> dict[str, int]:
         return {
@@ -1104,7 +1171,7 @@ class PeopleImport:
         changes = {name: row.values[name] for name in row.changes}
         if "birth_date" in changes and "birth_precision" in row.values:
             changes["birth_precision"] = row.values["birth_precision"]
-        version = self.registry[row.match]["version"]
+        version = self._known(row.match)["version"]
         updated = Person.objects.filter(
             pk=row.match, version=version, erased_at__isnull=True
         ).update(version=F("version") + 1, updated_at=timezone.now(), **changes)
@@ -1134,9 +1201,9 @@ class PeopleImport:
             elif row.outcome and row.outcome not in ("rejected", "new"):
                 counts[row.outcome] += 1
         counts["flagged"] = len({i.row for i in self.result.issues if i.level == "flagged"})
-        homes = [h for h in getattr(self, "homes", {}).values() if h["members"]]
-        counts["households_created"] = sum(1 for h in homes if not h["existing"])
-        counts["households_joined"] = sum(1 for h in homes if h["existing"])
+        homes = [h for h in self.homes.values() if h.members]
+        counts["households_created"] = sum(1 for h in homes if not h.existing)
+        counts["households_joined"] = sum(1 for h in homes if h.existing)
         counts["unplaced"] = len({i.row for i in self.result.issues if i.code in _UNPLACED})
         self.result.counts = dict(counts)
 
@@ -1181,7 +1248,6 @@ def _differs(name: str, value: Any, current: Any) -> bool:
 def _values_of(person: Person) -> dict[str, Any]:
     values = {name: getattr(person, name) for name in PERSON_FIELDS}
     values["id"], values["unit_id"], values["version"] = person.pk, person.unit_id, person.version
-    values["_ident"] = hash(identity(values))
     return values
 
 

@@ -96,11 +96,13 @@ def _fields(names: Iterable[str]) -> str:
     return ", ".join(dict.fromkeys(labels.get(n, n) for n in names)) or "—"
 
 
-def describe(code: str, params: dict[str, Any]) -> str:
+def describe(code: str, params: dict[str, Any], object_id: int | None = None) -> str:
     message = MESSAGES.get(code)
     if message is None:
         return code
     values = dict(params)
+    if object_id is not None:
+        values.setdefault("id", object_id)  # the person the row is (an unchanged row's only)
     if "fields" in values:
         values["fields"] = _fields(values["fields"])
     try:
@@ -110,7 +112,7 @@ def describe(code: str, params: dict[str, Any]) -> str:
 
 
 def issue_text(issue: ImportIssue) -> str:
-    return describe(issue.code, issue.params)
+    return describe(issue.code, issue.params, issue.object_id)
 
 
 def report_csv(issues: Iterable[ImportIssue]) -> bytes:

@@ -425,3 +425,47 @@ def test_an_edit_made_while_the_file_is_imported_wins(federation: Federation) ->
     assert ImportIssue.objects.get(job=job, code="changed_meanwhile").object_id == kim.pk
     kim.refresh_from_db()
     assert (kim.mobile, kim.notes) == ("+819012345678", "x")
+
+
+def test_a_large_file_is_matched_as_it_is_read_with_the_same_outcomes(
+    federation: Federation, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Files longer than SCAN_FROM rows read the registry first and match each row as it is
+    normalised; people are written a chunk at a time. Both paths decide every row alike."""
+    from branchwork.imports import people_import
+    from branchwork.imports.report import issue_text
+
+    monkeypatch.setattr(people_import, "SCAN_FROM", 0)
+    monkeypatch.setattr(people_import, "WRITE_CHUNK", 2)
+    rows = [list(r) for r in ROWS[:3]] + [list(ROWS[6]), list(ROWS[8])]
+    first = run(csv_bytes(rows, "utf-8"), federation.a, actor=federation.officer_a)
+    assert first.counts["created"] == 4 and first.counts["households_created"] == 3
+    kim, lee = person("金", "英洙"), person("李", "英子")
+    assert HouseholdMember.objects.get(person=kim).household_id == (
+        HouseholdMember.objects.get(person=lee).household_id
+    )
+
+    again = run(csv_bytes(rows[::-1], "cp932"), federation.a, actor=federation.officer_a)
+    assert again.counts.get("created", 0) == 0 and again.counts["unchanged"] == 4
+    unchanged = ImportIssue.objects.get(job=again, code="unchanged", object_id=kim.pk)
+    assert f"#{kim.pk}" in issue_text(unchanged)
+
+    # A changed cell, the same person twice in the file, and a registry person's later row.
+    rows[1][7] = "080-3333-4444"
+    twice = list(ROWS[0])
+    twice[8] = "kim2@example.com"
+    new = ["河 正宇", "ハ ジョンウ", "男", "1970-01-01", "544-0001", "大阪市生野区新今里7-7"]
+    new += ["", "", "", ""]
+    new_again = list(new)
+    new_again[6] = "06-6711-9999"
+    changed = run(
+        csv_bytes([*rows, twice, new, new_again], "utf-8"),
+        federation.a,
+        actor=federation.officer_a,
+        on_duplicate="update",
+    )
+    assert changed.counts["updated"] == 2 and changed.counts["unchanged"] == 3
+    assert changed.counts["created"] == 1 and changed.counts["merged"] == 1
+    assert person("李", "英子").mobile == "+818033334444"
+    assert person("金", "英洙").email == "kim2@example.com"
+    assert person("河", "正宇").phone == "+81667119999"
