@@ -787,6 +787,15 @@ def _trace_rss() -> None:
         write(self)
         for key, seconds in sorted(spent.items(), key=lambda kv: -kv[1]):
             _say(f"      {key}: {seconds:.2f} s")
+        import gc as gc_
+
+        for obj in gc_.get_objects():
+            if type(obj) is functools._lru_cache_wrapper and str(
+                getattr(obj, "__module__", "")
+            ).startswith("branchwork"):
+                filled = obj.cache_info()
+                if filled.currsize > 1000:
+                    _say(f"      cache {obj.__module__}.{obj.__qualname__}: {filled}")
 
     people_import.PeopleImport._write = write_traced  # type: ignore[method-assign]
 

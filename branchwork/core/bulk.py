@@ -481,7 +481,7 @@ def bulk_loading(
     transactional on SQLite and PostgreSQL). Memory for building the indexes is raised
     meanwhile: SQLite's page cache, in this process, to ``cache_mib``; PostgreSQL's
     ``maintenance_work_mem``, in the server, to ``sort_mib`` (the search keys of 500,000 people
-    sort in memory rather than on disk). SQLite sorts with a helper thread besides. The tables
+    sort in memory rather than on disk). The tables
     are analysed at the end, so that queries are planned on their new sizes.
     """
     if not connection.in_atomic_block:
@@ -502,9 +502,7 @@ def bulk_loading(
             cur.execute(f"SET LOCAL maintenance_work_mem = '{int(sort_mib)}MB'")
         else:
             saved = cur.execute("PRAGMA cache_size").fetchone()[0]
-            saved_threads = cur.execute("PRAGMA threads").fetchone()[0]
             cur.execute(f"PRAGMA cache_size = -{int(cache_mib) * 1024}")  # page cache in KiB
-            cur.execute("PRAGMA threads = 2")  # a sort's helper threads (CREATE INDEX)
         for table, name, _definition in reversed(constraints):  # foreign keys first
             cur.execute(f"ALTER TABLE {qn(table)} DROP CONSTRAINT {qn(name)}")
         for name, _sql in indexes:
@@ -532,7 +530,6 @@ def bulk_loading(
             cur.execute("SELECT set_config('maintenance_work_mem', %s, true)", [saved])
         else:
             cur.execute(f"PRAGMA cache_size = {int(saved)}")
-            cur.execute(f"PRAGMA threads = {int(saved_threads)}")
 
 
 _Write = tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any]]

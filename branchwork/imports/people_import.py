@@ -35,6 +35,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import sys
 import time
 import unicodedata
 from collections import defaultdict, namedtuple
@@ -370,13 +371,15 @@ def _name_cell(name: str, raw: str) -> tuple[tuple[str, str], ...]:
         family_field, given_field = _fields_for(script)
     if script == "kana":
         value = cleaning.kana(value)
+    # Interned: the many rows that share a family or a given name share one string (Python
+    # lets an interned string go once nothing refers to it).
     part = _NAME_ROUTES.get(name)
     if part is not None:
-        return (((family_field, given_field)[part], value.replace(" ", "")),)
+        return (((family_field, given_field)[part], sys.intern(value.replace(" ", ""))),)
     family, given = cleaning.split_name(value, script)
     if given:
-        return ((family_field, family), (given_field, given))
-    return ((family_field, family),)
+        return ((family_field, sys.intern(family)), (given_field, sys.intern(given)))
+    return ((family_field, sys.intern(family)),)
 
 
 def _date_cell(row: Row, name: str, cell: Cell) -> None:
@@ -518,6 +521,10 @@ def _blocks(values: dict[str, Any]) -> set[tuple[Any, ...]]:
 # --------------------------------------------------------------------------------------------
 
 
+# Stands in the rows for every unchanged row (nothing more is done with them).
+_UNCHANGED = Row(number=0, values={}, outcome="unchanged")
+
+
 class PeopleImport:
     def __init__(
         self,
@@ -581,6 +588,7 @@ class PeopleImport:
             else:
                 self._normalise()
                 self._match()
+            self._matched_all()
             self._place()
             if not self.options.dry_run:
                 self._write()
@@ -637,6 +645,15 @@ class PeopleImport:
         self._progress(stage, len(rows), len(rows), force=True)
         self._time(stage)
 
+    def _matched_all(self) -> None:
+        """Every row matched: what matching kept goes, before the write needs its memory. Of
+        the registry only the people rows update are kept (their version is checked)."""
+        self._by_ident, self._by_block, self._registry_ident = {}, {}, {}
+        self._registry_blocks = None
+        self._records = {}
+        updated = {row.match for row in self.rows if row.outcome == "updated"}
+        self.registry = {pk: self.registry[pk] for pk in updated if pk in self.registry}
+
     def _match_setup(self, small: bool) -> None:
         # Keyed by hashes, not the tuples themselves (a file of 500,000 rows keeps these in
         # memory); a hit on an identity is confirmed on the values, a hit on a block only
@@ -647,7 +664,13 @@ class PeopleImport:
         self._small = small  # a small file also asks the registry's full duplicate search
 
     def _match_row(self, i: int, row: Row) -> None:
-        """Row ``i`` against the rows before it and the registry."""
+        """Row ``i`` against the rows before it and the registry. An unchanged row is not kept:
+        one shared record stands for all of them (a re-import of 500,000 people keeps none)."""
+        self._match_one(i, row)
+        if row.outcome == "unchanged":
+            self.rows[i] = _UNCHANGED
+
+    def _match_one(self, i: int, row: Row) -> None:
         rows, values = self.rows, row.values
         by_ident, by_block = self._by_ident, self._by_block
         # 1. The registry number the file gives.
@@ -675,9 +698,8 @@ class PeopleImport:
         if same is not None and identity(self._known(same)) != identity(values):
             same = None
         if same is not None:
-            # Matched without doubt: a later row like this one will meet the same person
-            # through the registry, so this row needs no place among the file's blocks.
-            by_ident[row.ident] = i
+            # Matched without doubt: a later row like this one meets the same person through
+            # the registry, so this row needs no place among the file's identities or blocks.
             self._matched(row, same, 100, [])
             return
         blocks = {hash(b) for b in _blocks(values)}
