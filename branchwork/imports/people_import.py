@@ -34,8 +34,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
+import pickle
+import queue
 import re
+import signal
 import sys
+import threading
 import time
 import unicodedata
 from collections import defaultdict, namedtuple
@@ -89,6 +94,9 @@ SMALL_FILE = 500
 SCAN_FROM = 5_000  # files longer than this read every person in scope instead of their keys  # files up to this size also ask the registry's full duplicate search
 PROGRESS_EVERY = 2_000
 FIRST_LOAD = 50_000  # new people from which an import into a smaller registry loads in bulk
+# Files from this many rows are normalised by two processes (the second forked for the later
+# half of the file) while this one matches: a processor more for the longest stage.
+PARALLEL_FROM = 100_000
 WRITE_CHUNK = 5_000  # people written at a time: bounds the memory the write stage takes
 
 _MAX_LENGTH = {
@@ -206,6 +214,7 @@ class Result:
     timings: dict[str, float] = field(default_factory=dict)
     created_ids: list[int] = field(default_factory=list)
     finished: bool = False  # the job's report and status written (see Options.finish)
+    helper_private_mib: float = 0.0  # the memory of the process that helped normalise
 
 
 @dataclass
@@ -517,6 +526,151 @@ def _blocks(values: dict[str, Any]) -> set[tuple[Any, ...]]:
 
 
 # --------------------------------------------------------------------------------------------
+# Normalising in two processes
+# --------------------------------------------------------------------------------------------
+
+
+def _may_fork() -> bool:
+    """Whether this process may fork a helper: on Linux, with no other thread running (a lock
+    another thread holds at the fork would stay held in the child), on more than one CPU."""
+    return (
+        sys.platform == "linux"
+        and threading.active_count() == 1
+        and len(os.sched_getaffinity(0)) > 1
+    )
+
+
+class _Helper:
+    """A forked process that normalises the file's later rows while this one normalises and
+    matches the first ``split`` (see :meth:`rows`).
+
+    The child has its own copy of the reader (the fork copies it), skips the first rows and
+    normalises the others, sending them a batch at a time through a pipe; it never touches the
+    database (its connection is the parent's) and leaves with ``os._exit``. Nothing of it
+    reaches the disk. If it fails or dies, so does the import, before anything is written.
+    Forked before the registry is read, it shares none of it (pages this process changes
+    after the fork are copied for it)."""
+
+    def __init__(
+        self, reading: Iterator[Sequence[Cell]], normaliser: Normaliser, split: int
+    ) -> None:
+        self.reading, self.normaliser, self.split = reading, normaliser, split
+        self.private_mib = 0.0  # the child's own memory when it finished
+        receive, send = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child
+            os.close(receive)
+            code = 1
+            try:
+                _normalise_rest(reading, normaliser, split, send)
+                code = 0
+            finally:
+                os._exit(code)
+        os.close(send)
+        self.pid: int | None = pid
+        self.finished = False
+        self.frames = _frames(receive)
+
+    def rows(self) -> Iterator[tuple[int, Row | None, list[Issue]]]:
+        """Every row of the file in order, as (rows read, row, issues)."""
+        normaliser = self.normaliser
+        for i, cells in enumerate(self.reading):
+            yield (i + 1, *normaliser.row(i + 2, cells))
+            if i + 1 >= self.split:
+                break
+        while True:
+            frame = self.frames.get()
+            if frame is None:
+                raise RuntimeError("the process normalising the file's later rows stopped")
+            kind, payload = pickle.loads(frame)  # noqa: S301 (our own child's rows)
+            if kind == "error":
+                raise RuntimeError(f"normalising the file's later rows failed: {payload}")
+            if kind == "end":
+                self.finished, self.private_mib = True, payload
+                break
+            for read, row, issues in payload:
+                if row is not None:  # names shared again, as normalising here shares them
+                    values = row.values
+                    for name in NAME_FIELDS:
+                        if name in values:
+                            values[name] = sys.intern(values[name])
+                yield read, row, issues
+        self.close()
+
+    def close(self) -> None:
+        """The child reaped (stopped first if it has not finished)."""
+        if self.pid is None:
+            return
+        if not self.finished:
+            os.kill(self.pid, signal.SIGKILL)
+        os.waitpid(self.pid, 0)
+        self.pid = None
+
+
+def _private_mib() -> float:
+    """This process's own memory (not shared with its parent), from /proc, in MiB."""
+    total = 0
+    try:
+        with open("/proc/self/smaps_rollup", encoding="ascii") as rollup:
+            for line in rollup:
+                if line.startswith(("Private_Clean:", "Private_Dirty:")):
+                    total += int(line.split()[1])
+    except OSError:
+        return 0.0
+    return total / 1024
+
+
+def _normalise_rest(
+    reading: Iterator[Sequence[Cell]], normaliser: Normaliser, split: int, fd: int
+) -> None:
+    """In the child: the rows after ``split``, sent a batch at a time."""
+    cleaning.reopen_postal_data()
+    with os.fdopen(fd, "wb", buffering=1 << 20) as out:
+
+        def send(message: tuple[str, Any]) -> None:
+            data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+            out.write(len(data).to_bytes(8, "little"))
+            out.write(data)
+
+        try:
+            batch: list[tuple[int, Row | None, list[Issue]]] = []
+            for i, cells in enumerate(reading):
+                if i < split:
+                    continue
+                row, issues = normaliser.row(i + 2, cells)
+                if row is not None:
+                    row.place = None  # only normalising needs it
+                batch.append((i + 1, row, issues))
+                if len(batch) == 2000:
+                    send(("rows", batch))
+                    batch = []
+            send(("rows", batch))
+            send(("end", _private_mib()))
+        except Exception as error:  # noqa: BLE001 (told to the parent, which fails)
+            send(("error", f"{type(error).__name__}: {error}"))
+
+
+def _frames(fd: int) -> queue.Queue[bytes | None]:
+    """The child's messages, read from the pipe by a thread as they come (the child never
+    waits for this process to be ready for them); None once the pipe is closed."""
+    frames: queue.Queue[bytes | None] = queue.Queue()
+
+    def pump() -> None:
+        with os.fdopen(fd, "rb", buffering=1 << 20) as source:
+            while True:
+                head = source.read(8)
+                size = int.from_bytes(head, "little") if len(head) == 8 else -1
+                data = source.read(size) if size >= 0 else b""
+                if size < 0 or len(data) < size:
+                    frames.put(None)
+                    return
+                frames.put(data)
+
+    threading.Thread(target=pump, name="import-rows", daemon=True).start()
+    return frames
+
+
+# --------------------------------------------------------------------------------------------
 # The import
 # --------------------------------------------------------------------------------------------
 
@@ -580,11 +734,22 @@ class PeopleImport:
         # them all again and again, waits (reference counting still frees what is let go).
         with gc_paused():
             if self.total > SCAN_FROM:
-                # A large file: the registry first, then each row matched as it is read.
-                self._read_registry(scan=True)
-                self._time("match")
-                self._match_setup(small=False)
-                self._normalise(match=True)
+                # A large file: the registry first, then each row matched as it is read (a
+                # helper forked before the registry is read normalises the later rows).
+                reading = _Timed(iter(self.raw_rows))
+                normaliser = Normaliser(self.mapping, self.header)
+                helper = None
+                if self.total >= PARALLEL_FROM and _may_fork():
+                    helper = _Helper(reading, normaliser, self.total // 2)
+                try:
+                    self._read_registry(scan=True)
+                    self._time("match")
+                    self._match_setup(small=False)
+                    self._normalise(reading, normaliser, helper)
+                finally:
+                    if helper is not None:
+                        helper.close()
+                        self.result.helper_private_mib = helper.private_mib
             else:
                 self._normalise()
                 self._match()
@@ -599,18 +764,31 @@ class PeopleImport:
             self._registry_ident, self._by_ident, self._by_block = {}, {}, {}
         return self.result
 
-    def _normalise(self, match: bool = False) -> None:
-        """Every row normalised; with ``match``, each row matched as soon as it is (the
-        registry read already), its matching timed apart."""
+    def _normalise(
+        self,
+        reading: _Timed | None = None,
+        normaliser: Normaliser | None = None,
+        helper: _Helper | None = None,
+    ) -> None:
+        """Every row normalised. Given the reader (the registry read already), each row is
+        matched as soon as it is, its matching timed apart; given a helper, it normalises the
+        later rows."""
         stage = "normalise"
         self._progress(stage, 0, self.total, force=True)
-        normaliser = Normaliser(self.mapping, self.header)
+        match = reading is not None
+        if normaliser is None:
+            normaliser = Normaliser(self.mapping, self.header)
+        if reading is None:
+            reading = _Timed(iter(self.raw_rows))
         read = 0
         matching = 0.0
         clock = time.perf_counter
-        reading = _Timed(iter(self.raw_rows))
-        for i, cells in enumerate(reading):
-            row, issues = normaliser.row(i + 2, cells)
+        normalised: Iterator[tuple[int, Row | None, list[Issue]]]
+        if helper is not None:
+            normalised = helper.rows()
+        else:
+            normalised = ((i + 1, *normaliser.row(i + 2, cells)) for i, cells in enumerate(reading))
+        for read, row, issues in normalised:
             if issues:
                 self.result.issues += issues
             if row is not None:
@@ -619,7 +797,6 @@ class PeopleImport:
                     started = clock()
                     self._match_row(len(self.rows) - 1, row)
                     matching += clock() - started
-            read = i + 1
             if read % PROGRESS_EVERY == 0:
                 self._progress(stage, read, max(self.total, read))
         self.total = read  # the estimate the progress bar had, made exact

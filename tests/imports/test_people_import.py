@@ -427,16 +427,31 @@ def test_an_edit_made_while_the_file_is_imported_wins(federation: Federation) ->
     assert (kim.mobile, kim.notes) == ("+819012345678", "x")
 
 
+@pytest.mark.parametrize("processes", [1, 2])
 def test_a_large_file_is_matched_as_it_is_read_with_the_same_outcomes(
-    federation: Federation, monkeypatch: pytest.MonkeyPatch
+    federation: Federation, monkeypatch: pytest.MonkeyPatch, processes: int
 ) -> None:
     """Files longer than SCAN_FROM rows read the registry first and match each row as it is
-    normalised; people are written a chunk at a time. Both paths decide every row alike."""
+    normalised (from PARALLEL_FROM rows, the later half normalised by a forked process);
+    people are written a chunk at a time. Every path decides every row alike."""
     from branchwork.imports import people_import
     from branchwork.imports.report import issue_text
 
     monkeypatch.setattr(people_import, "SCAN_FROM", 0)
     monkeypatch.setattr(people_import, "WRITE_CHUNK", 2)
+    if processes == 2:
+        if not people_import._may_fork():
+            pytest.skip("forking a helper needs Linux, one thread and two CPUs")
+        monkeypatch.setattr(people_import, "PARALLEL_FROM", 0)
+        forked = []
+
+        class Helper(people_import._Helper):
+            def close(self) -> None:
+                if self.pid is not None:
+                    forked.append((self.split, self.finished))
+                super().close()
+
+        monkeypatch.setattr(people_import, "_Helper", Helper)
     rows = [list(r) for r in ROWS[:3]] + [list(ROWS[6]), list(ROWS[8])]
     first = run(csv_bytes(rows, "utf-8"), federation.a, actor=federation.officer_a)
     assert first.counts["created"] == 4 and first.counts["households_created"] == 3
@@ -469,3 +484,33 @@ def test_a_large_file_is_matched_as_it_is_read_with_the_same_outcomes(
     assert person("李", "英子").mobile == "+818033334444"
     assert person("金", "英洙").email == "kim2@example.com"
     assert person("河", "正宇").phone == "+81667119999"
+    if processes == 2:
+        # Each large import had a helper take its later rows, and each helper finished.
+        assert len(forked) == 3 and all(split > 0 and done for split, done in forked)
+
+
+def test_a_helper_that_dies_fails_the_import_and_writes_nothing(
+    federation: Federation, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+
+    from branchwork.imports import people_import
+
+    if not people_import._may_fork():
+        pytest.skip("forking a helper needs Linux, one thread and two CPUs")
+    monkeypatch.setattr(people_import, "SCAN_FROM", 0)
+    monkeypatch.setattr(people_import, "PARALLEL_FROM", 0)
+    monkeypatch.setattr(people_import, "_normalise_rest", lambda *_a: os._exit(9))
+    before = Person.objects.count()
+    job = services.create_import(
+        actor=federation.officer_a,
+        kind="people",
+        filename="p.csv",
+        data=csv_bytes([list(r) for r in ROWS[:2]] * 3, "utf-8"),
+        unit=federation.a,
+    )
+    with pytest.raises(RuntimeError, match="stopped"):
+        services.run(job)
+    job.refresh_from_db()
+    assert job.status == "failed" and "nothing was written" in job.error
+    assert Person.objects.count() == before
