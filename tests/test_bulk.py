@@ -280,3 +280,33 @@ def test_background_writer_raises_a_failed_write_in_the_caller(federation: Feder
         writer.submit(bulk_insert, Person, FIELDS[1:], [bad[1:]])
         writer.submit(bulk_insert, Person, FIELDS[1:], [good[1:]])
     assert Person.objects.count() == before
+
+
+def test_copy_text_keeps_equal_values_of_different_kinds_apart() -> None:
+    """True, 1 and 1.0 are equal keys to Python: each is still written as itself."""
+    import datetime as dt
+
+    from branchwork.core.bulk import _copy_rows
+
+    class Collect:
+        def __init__(self) -> None:
+            self.text: list[str] = []
+
+        def write(self, data: str) -> None:
+            self.text.append(data)
+
+        def write_row(self, row: Any) -> None:
+            self.text.append("|".join(map(repr, row)) + "\n")
+
+    out = Collect()
+    day = dt.date(2026, 11, 30)
+    rows = [(True, 1, None, day, "a\tb"), (1, True, "x", day, "c"), (False, 0, None, day, "")]
+    assert _copy_rows(out, rows, 5) == 3
+    assert "".join(out.text).splitlines() == [
+        "t\t1\t\\N\t2026-11-30\ta\\tb",
+        "1\tt\tx\t2026-11-30\tc",
+        "f\t0\t\\N\t2026-11-30\t",
+    ]
+    floats = Collect()
+    _copy_rows(floats, [(True, 1.5)], 2)  # not a plain value: psycopg adapts the row
+    assert floats.text == ["True|1.5\n"]

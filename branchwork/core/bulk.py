@@ -162,7 +162,10 @@ def bulk_insert(
 
 
 class _NotPlain(Exception):
-    """A value :func:`_copy_line` leaves to psycopg's own adapters."""
+    """A value :func:`_copy_rows` leaves to psycopg's own adapters."""
+
+
+_DATES = frozenset({dt.date, dt.datetime})
 
 
 def _copy_value(value: Any) -> str:
@@ -195,11 +198,11 @@ def _copy_rows(copy: Any, rows: Iterable[Sequence[Any]], width: int) -> int:
     """
     written = 0
     buffer: list[str] = []
-    converted: dict[Any, str] = {}  # dates, times, booleans: a load repeats them
+    converted: dict[Any, str] = {}  # dates and times: a load repeats them
 
     def other(value: Any) -> str:
-        if value.__class__ is int:
-            return str(value)  # not cached: 1 and True are equal keys
+        if value.__class__ not in _DATES:
+            return _copy_value(value)  # not cached: 1, 1.0 and True are equal keys
         try:
             return converted[value]
         except KeyError:
