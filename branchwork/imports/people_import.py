@@ -1217,7 +1217,12 @@ class PeopleImport:
                 # set aside and built once after it, as the demo loads. Not for a live
                 # registry: on PostgreSQL dropping an index locks its table until the commit.
                 with bulk_loading(
-                    Person, PersonSearchKey, HouseholdMember, Household, cache_mib=64
+                    Person,
+                    PersonSearchKey,
+                    HouseholdMember,
+                    Household,
+                    cache_mib=64,
+                    in_order=(PersonSearchKey,),  # written person by person
                 ):
                     self._write_new(new)
             else:
