@@ -467,10 +467,7 @@ def _run_deferred_checks(cur: Any) -> None:
 
 @contextmanager
 def bulk_loading(
-    *models_: type[models.Model],
-    cache_mib: int = 256,
-    sort_mib: int = 512,
-    in_order: Collection[type[models.Model]] = (),
+    *models_: type[models.Model], cache_mib: int = 256, sort_mib: int = 512
 ) -> Iterator[None]:
     """Around a large load into these tables: what keeps their rows in order is set aside and
     made again after it, as ``pg_restore`` does. Their secondary indexes are dropped and built
@@ -489,11 +486,6 @@ def bulk_loading(
     ``maintenance_work_mem``, in the server, to ``sort_mib`` (the search keys of 500,000 people
     sort in memory rather than on disk). The tables
     are analysed at the end, so that queries are planned on their new sizes.
-
-    Tables in ``in_order`` receive their rows in the order of their primary key: it is kept,
-    since each row then lands at the end of its index (the server keeps it up to date while
-    the rows arrive, on its own processor, instead of building it afterwards while the load
-    waits).
     """
     if not connection.in_atomic_block:
         raise RuntimeError("bulk_loading() needs a transaction to roll back to on failure")
@@ -501,12 +493,7 @@ def bulk_loading(
     postgres = connection.vendor == "postgresql"
     indexes = [index for model in models_ for index in secondary_indexes(model)]
     constraints = (
-        [
-            (model._meta.db_table, *c)
-            for model in models_
-            for c in _constraints(model)
-            if not (model in in_order and c[1].startswith("PRIMARY KEY"))
-        ]
+        [(model._meta.db_table, *c) for model in models_ for c in _constraints(model)]
         if postgres
         else []
     )

@@ -1217,12 +1217,7 @@ class PeopleImport:
                 # set aside and built once after it, as the demo loads. Not for a live
                 # registry: on PostgreSQL dropping an index locks its table until the commit.
                 with bulk_loading(
-                    Person,
-                    PersonSearchKey,
-                    HouseholdMember,
-                    Household,
-                    cache_mib=64,
-                    in_order=(PersonSearchKey,),  # written person by person
+                    Person, PersonSearchKey, HouseholdMember, Household, cache_mib=64
                 ):
                     self._write_new(new)
             else:
