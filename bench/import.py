@@ -754,7 +754,9 @@ def _trace_rss() -> None:
                 for k, b in by_field.most_common(20):
                     _say(f"      {k}: {b / n:.0f} B/row (distinct objects), {refs[k]:,} refs")
             if tracemalloc.is_tracing() and _n in ("_normalise", "_match", "_place"):
-                for stat in tracemalloc.take_snapshot().statistics("lineno")[:12]:
+                for stat in tracemalloc.take_snapshot().statistics("lineno")[
+                    : int(os.environ.get("BENCH_TRACEMALLOC_TOP", "12"))
+                ]:
                     _say(f"      {stat}")
             return out
 

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import marshal
 import os
 import pickle
 import queue
@@ -144,6 +145,7 @@ _SCRIPT_FIELDS = {
 
 
 _NO_PARAMS: dict[str, Any] = {}  # shared, never changed
+_PACKED: dict[str, Any] = {}  # a packed row's values (shared, never changed)
 
 
 @dataclass(slots=True)
@@ -169,12 +171,14 @@ class _Home:
     address: str
     members: int = 0  # the file's rows that join it
     existing: bool = False
+    headed: bool = False  # a new household whose head the write has named
 
 
 @dataclass(slots=True)
 class Row:
     number: int  # as the spreadsheet numbers it: the header is row 1
-    values: dict[str, Any]  # person fields, only those the row gives
+    values: dict[str, Any]  # person fields, only those the row gives (or packed: see below)
+    packed: bytes = b""  # a new row's values once matched (see PeopleImport._pack_row)
     household: str = ""
     relation: str = ""
     membership: str = ""
@@ -186,7 +190,7 @@ class Row:
     changes: Sequence[str] = ()
     ident: int = 0  # hash of identity(values): rows and the registry are told apart by it
     unit_id: int | None = None  # where a new row is placed
-    home: str = ""  # the key of its household among the import's
+    home: _Home | None = None  # its household (shared by the rows that join it)
 
 
 class _Timed:
@@ -529,6 +533,13 @@ def _blocks(values: dict[str, Any]) -> set[tuple[Any, ...]]:
 # Normalising in two processes
 # --------------------------------------------------------------------------------------------
 
+# Values many rows share, made one object again when the helper's rows arrive (the parent's own
+# rows share them through the cleaners' caches).
+_SHARED_FIELDS = ("postal_code", "birth_date", "birth_precision", "sex")
+_PERSON_DATES = frozenset(
+    name for name in PERSON_FIELDS if type(Person._meta.get_field(name)) is models.DateField
+)
+
 
 def _may_fork() -> bool:
     """Whether this process may fork a helper: on Linux, with no other thread running (a lock
@@ -578,6 +589,7 @@ class _Helper:
             yield (i + 1, *normaliser.row(i + 2, cells))
             if i + 1 >= self.split:
                 break
+        shared: dict[Any, Any] = {}  # postal codes, dates and precisions, one object each
         while True:
             frame = self.frames.get()
             if frame is None:
@@ -589,11 +601,15 @@ class _Helper:
                 self.finished, self.private_mib = True, payload
                 break
             for read, row, issues in payload:
-                if row is not None:  # names shared again, as normalising here shares them
+                if row is not None:  # values shared again, as normalising here shares them
                     values = row.values
                     for name in NAME_FIELDS:
                         if name in values:
                             values[name] = sys.intern(values[name])
+                    for name in _SHARED_FIELDS:
+                        value = values.get(name)
+                        if value is not None:
+                            values[name] = shared.setdefault(value, value)
                 yield read, row, issues
         self.close()
 
@@ -696,9 +712,10 @@ class PeopleImport:
         self.scope: Scope | None = scope_for(options.actor) if options.actor is not None else None
         self.result = Result()
         self.rows: list[Row] = []
-        self.registry: dict[int, tuple[Any, ...]] = {}  # pk → values (in _columns order)
+        self.registry: dict[int, bytes] = {}  # pk → values (in _columns order), packed
         self._registry_ident: dict[int, int] = {}  # hash of an identity → pk
         self._columns: tuple[str, ...] = ()
+        self._dates_at: tuple[int, ...] = ()  # the date columns' places (packed as day numbers)
         # Matching's own (see _match_setup), and the households new rows join (see _place).
         self._by_ident: dict[int, int] = {}
         self._by_block: dict[int, int] = {}
@@ -707,6 +724,9 @@ class PeopleImport:
         self.homes: dict[str, _Home] = {}  # key → household (new or registry)
         self._records: dict[tuple[str, int], duplicates.Record] = {}
         self._fields = _fields_filled(mapping)
+        # The key orders new rows' values come in, each with its date fields' places.
+        self._shapes: dict[tuple[str, ...], int] = {}
+        self._shape_names: list[tuple[tuple[str, ...], tuple[int, ...]]] = []
         self._tick = time.perf_counter()
 
     # -- helpers --------------------------------------------------------------------------
@@ -846,6 +866,37 @@ class PeopleImport:
         self._match_one(i, row)
         if row.outcome == "unchanged":
             self.rows[i] = _UNCHANGED
+        elif row.outcome == "new":
+            self._pack_row(row)
+
+    def _pack_row(self, row: Row, values: dict[str, Any] | None = None) -> None:
+        """A new row's values packed into one ``marshal`` string (in the order of the row's
+        keys, which few shapes share; dates as day numbers): about 250 bytes where the
+        dictionary and its strings take 700, for each new row held from its matching to its
+        write. Interned names stay shared when unpacked (see :meth:`_row_values`)."""
+        values = row.values if values is None else values
+        names = tuple(values)
+        shape = self._shapes.get(names)
+        if shape is None:
+            shape = self._shapes[names] = len(self._shape_names)
+            dates = tuple(at for at, name in enumerate(names) if name in _PERSON_DATES)
+            self._shape_names.append((names, dates))
+        items = list(values.values())
+        for at in self._shape_names[shape][1]:
+            items[at] = items[at].toordinal()
+        items.append(shape)
+        row.packed = marshal.dumps(items)
+        row.values = _PACKED
+
+    def _row_values(self, row: Row) -> dict[str, Any]:
+        """A row's values (a packed row's unpacked: a new dictionary each time)."""
+        if not row.packed:
+            return row.values
+        items = marshal.loads(row.packed)  # noqa: S302 (packed by _pack_row)
+        names, dates = self._shape_names[items.pop()]
+        for at in dates:
+            items[at] = dt.date.fromordinal(items[at])
+        return dict(zip(names, items, strict=True))
 
     def _match_one(self, i: int, row: Row) -> None:
         rows, values = self.rows, row.values
@@ -866,7 +917,7 @@ class PeopleImport:
             return
         # 2. The same person earlier in the file.
         first = by_ident.get(row.ident)
-        if first is not None and identity(rows[first].values) != identity(values):
+        if first is not None and identity(self._row_values(rows[first])) != identity(values):
             first = None
         if first is not None:
             self._same_in_file(row, first, 100, [])
@@ -881,7 +932,7 @@ class PeopleImport:
             return
         blocks = {hash(b) for b in _blocks(values)}
         for j in sorted({by_block[b] for b in blocks if b in by_block}):
-            points, reasons = self._score(("f", i), values, ("f", j), rows[j].values)
+            points, reasons = self._score(("f", i), values, ("f", j), self._row_values(rows[j]))
             if points >= duplicates.THRESHOLD:
                 self._same_in_file(row, j, points, reasons)
                 return
@@ -905,7 +956,9 @@ class PeopleImport:
             if found:
                 candidate = found[0]
                 known = _values_of(candidate.person)
-                self.registry[candidate.person.pk] = tuple(known.get(c) for c in self._columns)
+                self.registry[candidate.person.pk] = self._pack(
+                    tuple(known.get(c) for c in self._columns)
+                )
                 best = (candidate.person.pk, candidate.score, candidate.reasons)
         if best is not None:
             self._matched(row, *best)
@@ -935,9 +988,22 @@ class PeopleImport:
         return self.header[index] if index is not None and index < len(self.header) else ""
 
     def _known(self, pk: int) -> dict[str, Any]:
-        """A registry person's values by name (the registry keeps each as a bare tuple: a
-        dictionary per person would take three times the memory)."""
-        return dict(zip(self._columns, self.registry[pk], strict=True))
+        """A registry person's values by name (see :meth:`_pack`)."""
+        values = marshal.loads(self.registry[pk])  # noqa: S302 (packed by _pack)
+        for at in self._dates_at:
+            if values[at] is not None:
+                values[at] = dt.date.fromordinal(values[at])
+        return dict(zip(self._columns, values, strict=True))
+
+    def _pack(self, person: Sequence[Any]) -> bytes:
+        """A registry person's values as one ``marshal`` string, dates as day numbers: about
+        270 bytes where the tuple and its objects take 1,100 (a re-import of 500,000 people
+        holds them all while it matches). Unpacking one takes a microsecond."""
+        values = list(person)
+        for at in self._dates_at:
+            if values[at] is not None:
+                values[at] = values[at].toordinal()
+        return marshal.dumps(values)
 
     def _read_registry(self, scan: bool) -> None:
         """The people in scope a row of the file may be: born on a date the file has (or with
@@ -949,6 +1015,11 @@ class PeopleImport:
         extra = tuple(f for f in PERSON_FIELDS if f in self._fields and f not in columns)
         columns += extra
         self._columns = columns
+        self._dates_at = tuple(
+            i
+            for i, name in enumerate(columns)
+            if type(Person._meta.get_field(name)) is models.DateField
+        )
         people = self._visible()
         if scan:
             found = people.values_list(*columns)
@@ -977,9 +1048,9 @@ class PeopleImport:
             if ids:
                 cond |= pk_in(sorted(ids))
             found = people.filter(cond).values_list(*columns)
-        registry, by_ident = self.registry, self._registry_ident
+        registry, by_ident, pack = self.registry, self._registry_ident, self._pack
         for person in found.iterator(chunk_size=5000):
-            registry[person[0]] = person
+            registry[person[0]] = pack(person)
             by_ident[hash(identity(dict(zip(columns, person, strict=True))))] = person[0]
 
     def _matched(self, row: Row, pk: int, points: int, reasons: list[str]) -> None:
@@ -1048,7 +1119,7 @@ class PeopleImport:
         certain = points >= STRONG
         decision = None
         if policy == "ask" or not certain:
-            decision = self._ask(row, earlier.values, points, reasons)
+            decision = self._ask(row, self._row_values(earlier), points, reasons)
         elif policy == "update":
             decision = "update"
         else:
@@ -1058,12 +1129,15 @@ class PeopleImport:
             self._issue(row, "decision", "kept_apart_in_file", params=params)
             return
         if decision == "update":
+            current = self._row_values(target)
             merged = [
                 k
                 for k, v in row.values.items()
-                if v not in ("", None, []) and _differs(k, v, target.values.get(k))
+                if v not in ("", None, []) and _differs(k, v, current.get(k))
             ]
-            target.values.update({k: row.values[k] for k in merged})
+            current.update({k: row.values[k] for k in merged})
+            if target.packed:
+                self._pack_row(target, current)
             row.outcome = "merged"
             self._issue(row, "decision", "merged_in_file", params={**params, "fields": merged})
         elif decision == "skip":
@@ -1121,59 +1195,53 @@ class PeopleImport:
         return found
 
     def _place(self) -> None:
-        """Households for the new rows, and the unit of each."""
+        """Households for the new rows, and the unit of each. Each row's values are unpacked
+        once: its household is found (or made, from its first row's postal code and address)
+        before the registry's households at those postal codes are read."""
         stage = "place"
         new = [r for r in self.rows if r.outcome == "new"]
-        self.homes = {}
-        codes = sorted({r.values["postal_code"] for r in new if r.values.get("postal_code")})
-        registry_homes = self._registry_households(codes)
-        units_cache: dict[str, Unit | None] = {}
-        fallback = self.options.unit
+        homes: dict[str, _Home] = {}
+        self.homes = homes
         for row in new:
-            values = row.values
+            values = self._row_values(row)
             key = ""
             if row.household:
                 key = "h:" + row.household
             elif values.get("address"):
                 key = f"a:{values.get('postal_code', '')}:{address_key(values['address'])}"
-            home = self.homes.get(key) if key else None
-            if home is None and key:
-                existing = registry_homes.get(key)
-                if existing is not None:
-                    home = _Home(
-                        existing.id,
-                        existing.unit,
-                        True,
-                        existing.postal_code,
-                        existing.address,
-                        existing=True,
-                    )
-                else:
-                    unit = (
-                        self._unit_for(values["postal_code"], units_cache)
-                        if values.get("postal_code")
-                        else None
-                    )
-                    home = _Home(
-                        None,
-                        unit.pk if unit else (fallback.pk if fallback else None),
-                        unit is not None,
-                        values.get("postal_code", ""),
-                        values.get("address", ""),
-                    )
-                self.homes[key] = home
+            if key:
+                home = homes.get(key)
+                if home is None:
+                    postal_code = values.get("postal_code", "")
+                    home = homes[key] = _Home(None, None, False, postal_code, values["address"])
+                row.home = home
+        codes = sorted({h.postal_code for h in homes.values() if h.postal_code})
+        registry_homes = self._registry_households(codes)
+        units_cache: dict[str, Unit | None] = {}
+        fallback = self.options.unit
+        for key, home in homes.items():
+            existing = registry_homes.get(key)
+            if existing is not None:
+                home.id, home.unit, home.placed = existing.id, existing.unit, True
+                home.postal_code, home.address = existing.postal_code, existing.address
+                home.existing = True
+                continue
+            unit = self._unit_for(home.postal_code, units_cache) if home.postal_code else None
+            home.unit = unit.pk if unit else (fallback.pk if fallback else None)
+            home.placed = unit is not None
+        for row in new:
+            home = row.home
             if home is not None:
                 unit_id = home.unit
                 if not home.placed and home.members == 0:
                     self._issue(
                         row,
                         "flagged",
-                        "unplaced" if values.get("postal_code") else "unplaced_no_postal",
+                        "unplaced" if home.postal_code else "unplaced_no_postal",
                         column=self._title("postal_code"),
-                        params={"postal_code": values.get("postal_code", "")},
+                        params={"postal_code": home.postal_code},
                     )
                 home.members += 1
-                row.home = key
             else:
                 unit_id = fallback.pk if fallback else None
                 self._issue(row, "flagged", "no_address", column=self._title("address"))
@@ -1266,7 +1334,6 @@ class PeopleImport:
         defaults["languages"] = []
         roots = self._roots()
         units = self._units()
-        heads: set[str] = set()
         languages: dict[tuple[str, ...], str] = {}
         today_db = date(today)
         events = audit.Appender(
@@ -1284,8 +1351,10 @@ class PeopleImport:
                 chunk = new[start : start + WRITE_CHUNK]
                 ids = person_ids[start : start + WRITE_CHUNK]
                 records = []
+                given_values = []
                 for row, pk in zip(chunk, ids, strict=True):
-                    given = row.values
+                    given = self._row_values(row)
+                    given_values.append(given)
                     records.append(
                         (pk, row, _Record._make([given.get(f, defaults[f]) for f in PERSON_FIELDS]))
                     )
@@ -1304,15 +1373,13 @@ class PeopleImport:
                 members = []
                 memberships = []
                 for pk, row, _record in records:
-                    key = row.home or None
-                    if key is not None:
-                        home = self.homes[key]
+                    household = row.home
+                    if household is not None:
                         relation = row.relation
                         if not relation:
-                            first = not home.existing and key not in heads
-                            relation = "head" if first else "other"
-                        heads.add(key)
-                        members.append((home.id, pk, relation, today_db, None))
+                            relation = "other" if household.existing or household.headed else "head"
+                        household.headed = True
+                        members.append((household.id, pk, relation, today_db, None))
                     if row.membership and row.unit_id is not None:
                         body = roots.get(units[row.unit_id].path[:PATH_STEP])
                         if body is not None:
@@ -1345,13 +1412,16 @@ class PeopleImport:
                     bulk_insert,
                     AuditEvent,
                     audit.EVENT_COLUMNS,
-                    events.rows((pk, row.unit_id, row.values) for pk, row, _r in records),
+                    events.rows(
+                        (pk, row.unit_id, given)
+                        for (pk, row, _r), given in zip(records, given_values, strict=True)
+                    ),
                     prepared=True,
                 )
                 for pk, row, _r in records:
                     row.match = pk
-                    row.values = {}  # handed over: its memory goes to the next chunk's rows
-                del records, entries, rows
+                    row.values, row.packed = _PACKED, b""  # handed over to the writer
+                del records, entries, rows, given_values
                 self._progress("write", start + len(chunk), len(new), force=True)
         events.close()
         self.result.created_ids = person_ids
