@@ -39,6 +39,7 @@ import os
 import pickle
 import queue
 import re
+import resource
 import signal
 import sys
 import threading
@@ -178,7 +179,8 @@ class _Home:
 class Row:
     number: int  # as the spreadsheet numbers it: the header is row 1
     values: dict[str, Any]  # person fields, only those the row gives (or packed: see below)
-    packed: bytes = b""  # a new row's values once matched (see PeopleImport._pack_row)
+    packed: bytes = b""  # its values packed (see pack_values)
+    blocks: tuple[int, ...] = ()  # hashes of its duplicate blocks, when the helper made them
     household: str = ""
     relation: str = ""
     membership: str = ""
@@ -219,6 +221,9 @@ class Result:
     created_ids: list[int] = field(default_factory=list)
     finished: bool = False  # the job's report and status written (see Options.finish)
     helper_private_mib: float = 0.0  # the memory of the process that helped normalise
+    # This process's peak resident size while that helper lived (the two together are the
+    # most memory the import took while it ran; see bench/import.py).
+    peak_with_helper_mib: float = 0.0
 
 
 @dataclass
@@ -533,12 +538,50 @@ def _blocks(values: dict[str, Any]) -> set[tuple[Any, ...]]:
 # Normalising in two processes
 # --------------------------------------------------------------------------------------------
 
-# Values many rows share, made one object again when the helper's rows arrive (the parent's own
-# rows share them through the cleaners' caches).
-_SHARED_FIELDS = ("postal_code", "birth_date", "birth_precision", "sex")
 _PERSON_DATES = frozenset(
     name for name in PERSON_FIELDS if type(Person._meta.get_field(name)) is models.DateField
 )
+_FIELD_BITS = {name: 1 << at for at, name in enumerate(PERSON_FIELDS)}
+# A row's keys (in the order it has them) → (the bits of its fields, their canonical order, the
+# places of dates in that order). Rows come in few shapes; both processes make the same.
+_SHAPES: dict[tuple[str, ...], tuple[int, tuple[str, ...], tuple[int, ...]]] = {}
+_SHAPE_OF_BITS: dict[int, tuple[int, tuple[str, ...], tuple[int, ...]]] = {}
+
+
+def _shape(names: tuple[str, ...]) -> tuple[int, tuple[str, ...], tuple[int, ...]]:
+    shape = _SHAPES.get(names)
+    if shape is None:
+        bits = sum(_FIELD_BITS[name] for name in set(names))
+        order = tuple(name for name in PERSON_FIELDS if bits & _FIELD_BITS[name])
+        dates = tuple(at for at, name in enumerate(order) if name in _PERSON_DATES)
+        shape = _SHAPES[names] = _SHAPE_OF_BITS[bits] = (bits, order, dates)
+    return shape
+
+
+def pack_values(values: dict[str, Any]) -> bytes:
+    """A row's person values as one ``marshal`` string: the values in PERSON_FIELDS order,
+    dates as day numbers, and the bits of the fields it has. About 250 bytes where the
+    dictionary and its strings take 700: every new row is held this way from its matching to
+    its write, and the helper sends its rows so. Interned names are interned again when
+    unpacked, so they stay shared."""
+    bits, order, dates = _shape(tuple(values))
+    items = [values[name] for name in order]
+    for at in dates:
+        items[at] = items[at].toordinal()
+    items.append(bits)
+    return marshal.dumps(items)
+
+
+def unpack_values(packed: bytes) -> dict[str, Any]:
+    items = marshal.loads(packed)  # noqa: S302 (made by pack_values, in this import)
+    bits = items.pop()
+    shape = _SHAPE_OF_BITS.get(bits)
+    if shape is None:  # packed by the helper, in a shape this process has not met
+        shape = _shape(tuple(name for name in PERSON_FIELDS if bits & _FIELD_BITS[name]))
+    _bits, order, dates = shape
+    for at in dates:
+        items[at] = dt.date.fromordinal(items[at])
+    return dict(zip(order, items, strict=True))
 
 
 def _may_fork() -> bool:
@@ -589,7 +632,6 @@ class _Helper:
             yield (i + 1, *normaliser.row(i + 2, cells))
             if i + 1 >= self.split:
                 break
-        shared: dict[Any, Any] = {}  # postal codes, dates and precisions, one object each
         while True:
             frame = self.frames.get()
             if frame is None:
@@ -600,16 +642,23 @@ class _Helper:
             if kind == "end":
                 self.finished, self.private_mib = True, payload
                 break
-            for read, row, issues in payload:
-                if row is not None:  # values shared again, as normalising here shares them
-                    values = row.values
-                    for name in NAME_FIELDS:
-                        if name in values:
-                            values[name] = sys.intern(values[name])
-                    for name in _SHARED_FIELDS:
-                        value = values.get(name)
-                        if value is not None:
-                            values[name] = shared.setdefault(value, value)
+            for read, sent, issues in payload:
+                if sent is None:
+                    yield read, None, issues
+                    continue
+                number, packed, ident, blocks, household, relation, membership, joined, pid = sent
+                row = Row(
+                    number=number,
+                    values=_PACKED,
+                    packed=packed,
+                    blocks=blocks,
+                    household=household,
+                    relation=relation,
+                    membership=membership,
+                    joined=joined,
+                    person_id=pid,
+                    ident=ident,
+                )
                 yield read, row, issues
         self.close()
 
@@ -636,6 +685,11 @@ def _private_mib() -> float:
     return total / 1024
 
 
+def _peak_rss_mib() -> float:
+    """This process's highest resident size so far (Linux reports ``ru_maxrss`` in KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def _normalise_rest(
     reading: Iterator[Sequence[Cell]], normaliser: Normaliser, split: int, fd: int
 ) -> None:
@@ -649,14 +703,26 @@ def _normalise_rest(
             out.write(data)
 
         try:
-            batch: list[tuple[int, Row | None, list[Issue]]] = []
+            batch: list[tuple[int, tuple[Any, ...] | None, list[Issue]]] = []
             for i, cells in enumerate(reading):
                 if i < split:
                     continue
                 row, issues = normaliser.row(i + 2, cells)
-                if row is not None:
-                    row.place = None  # only normalising needs it
-                batch.append((i + 1, row, issues))
+                sent = None
+                if row is not None:  # packed, its blocks found: the parent does less
+                    values = row.values
+                    sent = (
+                        row.number,
+                        pack_values(values),
+                        row.ident,
+                        tuple({hash(b) for b in _blocks(values)}),
+                        row.household,
+                        row.relation,
+                        row.membership,
+                        row.joined,
+                        row.person_id,
+                    )
+                batch.append((i + 1, sent, issues))
                 if len(batch) == 2000:
                     send(("rows", batch))
                     batch = []
@@ -724,9 +790,6 @@ class PeopleImport:
         self.homes: dict[str, _Home] = {}  # key → household (new or registry)
         self._records: dict[tuple[str, int], duplicates.Record] = {}
         self._fields = _fields_filled(mapping)
-        # The key orders new rows' values come in, each with its date fields' places.
-        self._shapes: dict[tuple[str, ...], int] = {}
-        self._shape_names: list[tuple[tuple[str, ...], tuple[int, ...]]] = []
         self._tick = time.perf_counter()
 
     # -- helpers --------------------------------------------------------------------------
@@ -770,6 +833,7 @@ class PeopleImport:
                     if helper is not None:
                         helper.close()
                         self.result.helper_private_mib = helper.private_mib
+                        self.result.peak_with_helper_mib = _peak_rss_mib()
             else:
                 self._normalise()
                 self._match()
@@ -864,43 +928,51 @@ class PeopleImport:
         """Row ``i`` against the rows before it and the registry. An unchanged row is not kept:
         one shared record stands for all of them (a re-import of 500,000 people keeps none)."""
         self._match_one(i, row)
+        row.blocks = ()
         if row.outcome == "unchanged":
             self.rows[i] = _UNCHANGED
         elif row.outcome == "new":
-            self._pack_row(row)
+            if not row.packed:
+                self._pack_row(row)
+            row.values = _PACKED  # (a row that arrived packed was unpacked, not changed)
+        else:
+            row.packed = b""
 
-    def _pack_row(self, row: Row, values: dict[str, Any] | None = None) -> None:
-        """A new row's values packed into one ``marshal`` string (in the order of the row's
-        keys, which few shapes share; dates as day numbers): about 250 bytes where the
-        dictionary and its strings take 700, for each new row held from its matching to its
-        write. Interned names stay shared when unpacked (see :meth:`_row_values`)."""
-        values = row.values if values is None else values
-        names = tuple(values)
-        shape = self._shapes.get(names)
-        if shape is None:
-            shape = self._shapes[names] = len(self._shape_names)
-            dates = tuple(at for at, name in enumerate(names) if name in _PERSON_DATES)
-            self._shape_names.append((names, dates))
-        items = list(values.values())
-        for at in self._shape_names[shape][1]:
-            items[at] = items[at].toordinal()
-        items.append(shape)
-        row.packed = marshal.dumps(items)
+    @staticmethod
+    def _pack_row(row: Row, values: dict[str, Any] | None = None) -> None:
+        row.packed = pack_values(row.values if values is None else values)
         row.values = _PACKED
 
-    def _row_values(self, row: Row) -> dict[str, Any]:
+    @staticmethod
+    def _row_values(row: Row) -> dict[str, Any]:
         """A row's values (a packed row's unpacked: a new dictionary each time)."""
-        if not row.packed:
-            return row.values
-        items = marshal.loads(row.packed)  # noqa: S302 (packed by _pack_row)
-        names, dates = self._shape_names[items.pop()]
-        for at in dates:
-            items[at] = dt.date.fromordinal(items[at])
-        return dict(zip(names, items, strict=True))
+        return row.values if row.values is not _PACKED else unpack_values(row.packed)
+
+    def _needs_values(self, row: Row, blocks: Iterable[int]) -> bool:
+        """Whether matching a row that arrived packed looks at its values: only when it meets
+        someone (most new rows of a first import meet no one, and stay packed)."""
+        if row.person_id is not None or self._small:
+            return True
+        if row.ident in self._by_ident or row.ident in self._registry_ident:
+            return True
+        by_block, registry_blocks = self._by_block, self._registry_block_index()
+        return any(b in by_block or b in registry_blocks for b in blocks)
+
+    def _registry_block_index(self) -> dict[int, list[int]]:
+        """The registry's people by the hashes of their blocks (made when first needed)."""
+        if self._registry_blocks is None:
+            self._registry_blocks = defaultdict(list)
+            for pk in self.registry:
+                for key in _blocks(self._known(pk)):
+                    self._registry_blocks[hash(key)].append(pk)
+        return self._registry_blocks
 
     def _match_one(self, i: int, row: Row) -> None:
         rows, values = self.rows, row.values
         by_ident, by_block = self._by_ident, self._by_block
+        blocks = row.blocks or {hash(b) for b in _blocks(values)}
+        if values is _PACKED and self._needs_values(row, blocks):
+            values = row.values = unpack_values(row.packed)
         # 1. The registry number the file gives.
         if row.person_id is not None:
             if row.person_id in self.registry:
@@ -930,7 +1002,6 @@ class PeopleImport:
             # the registry, so this row needs no place among the file's identities or blocks.
             self._matched(row, same, 100, [])
             return
-        blocks = {hash(b) for b in _blocks(values)}
         for j in sorted({by_block[b] for b in blocks if b in by_block}):
             points, reasons = self._score(("f", i), values, ("f", j), self._row_values(rows[j]))
             if points >= duplicates.THRESHOLD:
@@ -940,12 +1011,7 @@ class PeopleImport:
         for b in blocks:
             by_block.setdefault(b, i)
         # 3. The registry.
-        registry_blocks = self._registry_blocks
-        if registry_blocks is None:
-            registry_blocks = self._registry_blocks = defaultdict(list)
-            for pk in self.registry:
-                for key in _blocks(self._known(pk)):
-                    registry_blocks[hash(key)].append(pk)
+        registry_blocks = self._registry_block_index()
         best: tuple[int, int, list[str]] | None = None
         for pk in sorted({p for b in blocks for p in registry_blocks.get(b, ())}):
             points, reasons = self._score(("f", i), values, ("r", pk), self._known(pk))
