@@ -182,6 +182,7 @@ class Row:
     packed: bytes = b""  # its values packed (see pack_values)
     blocks: tuple[int, ...] = ()  # hashes of its duplicate blocks, when the helper made them
     household: str = ""
+    home_key: str = ""  # its household among the file's rows (see household_key)
     relation: str = ""
     membership: str = ""
     joined: dt.date | None = None
@@ -361,6 +362,7 @@ class Normaliser:
                     )
                 )
         row.ident = hash(identity(values))
+        row.home_key = household_key(row.household, values)
         return row, issues
 
     @staticmethod
@@ -646,13 +648,15 @@ class _Helper:
                 if sent is None:
                     yield read, None, issues
                     continue
-                number, packed, ident, blocks, household, relation, membership, joined, pid = sent
+                (number, packed, ident, blocks, household, home_key) = sent[:6]
+                relation, membership, joined, pid = sent[6:]
                 row = Row(
                     number=number,
                     values=_PACKED,
                     packed=packed,
                     blocks=blocks,
                     household=household,
+                    home_key=home_key,
                     relation=relation,
                     membership=membership,
                     joined=joined,
@@ -717,6 +721,7 @@ def _normalise_rest(
                         row.ident,
                         tuple({hash(b) for b in _blocks(values)}),
                         row.household,
+                        row.home_key,
                         row.relation,
                         row.membership,
                         row.joined,
@@ -790,6 +795,7 @@ class PeopleImport:
         self.homes: dict[str, _Home] = {}  # key → household (new or registry)
         self._records: dict[tuple[str, int], duplicates.Record] = {}
         self._fields = _fields_filled(mapping)
+        self._home_keys: dict[str, str] = {}  # one string for the rows of a household
         self._tick = time.perf_counter()
 
     # -- helpers --------------------------------------------------------------------------
@@ -932,6 +938,7 @@ class PeopleImport:
         if row.outcome == "unchanged":
             self.rows[i] = _UNCHANGED
         elif row.outcome == "new":
+            row.home_key = self._home_keys.setdefault(row.home_key, row.home_key)
             if not row.packed:
                 self._pack_row(row)
             row.values = _PACKED  # (a row that arrived packed was unpacked, not changed)
@@ -995,12 +1002,13 @@ class PeopleImport:
             self._same_in_file(row, first, 100, [])
             return
         same = self._registry_ident.get(row.ident)
-        if same is not None and identity(self._known(same)) != identity(values):
+        known = self._known(same) if same is not None else None
+        if known is not None and identity(known) != identity(values):
             same = None
         if same is not None:
             # Matched without doubt: a later row like this one meets the same person through
             # the registry, so this row needs no place among the file's identities or blocks.
-            self._matched(row, same, 100, [])
+            self._matched(row, same, 100, [], known)
             return
         for j in sorted({by_block[b] for b in blocks if b in by_block}):
             points, reasons = self._score(("f", i), values, ("f", j), self._row_values(rows[j]))
@@ -1119,10 +1127,17 @@ class PeopleImport:
             registry[person[0]] = pack(person)
             by_ident[hash(identity(dict(zip(columns, person, strict=True))))] = person[0]
 
-    def _matched(self, row: Row, pk: int, points: int, reasons: list[str]) -> None:
+    def _matched(
+        self,
+        row: Row,
+        pk: int,
+        points: int,
+        reasons: list[str],
+        known: dict[str, Any] | None = None,
+    ) -> None:
         """A row that is a person already in the registry."""
         row.match = pk
-        current = self._known(pk)
+        current = self._known(pk) if known is None else known
         changes = [
             name
             for name, value in row.values.items()
@@ -1261,26 +1276,24 @@ class PeopleImport:
         return found
 
     def _place(self) -> None:
-        """Households for the new rows, and the unit of each. Each row's values are unpacked
-        once: its household is found (or made, from its first row's postal code and address)
-        before the registry's households at those postal codes are read."""
+        """Households for the new rows, and the unit of each. A row's household key was made as
+        it was normalised; a household is made from its first row's postal code and address
+        (the only rows unpacked here) before the registry's households at those postal codes
+        are read."""
         stage = "place"
         new = [r for r in self.rows if r.outcome == "new"]
         homes: dict[str, _Home] = {}
         self.homes = homes
         for row in new:
-            values = self._row_values(row)
-            key = ""
-            if row.household:
-                key = "h:" + row.household
-            elif values.get("address"):
-                key = f"a:{values.get('postal_code', '')}:{address_key(values['address'])}"
+            key = row.home_key
             if key:
                 home = homes.get(key)
-                if home is None:
-                    postal_code = values.get("postal_code", "")
-                    home = homes[key] = _Home(None, None, False, postal_code, values["address"])
+                if home is None:  # its first row says where it is
+                    values = self._row_values(row)
+                    postal_code, address = values.get("postal_code", ""), values.get("address", "")
+                    home = homes[key] = _Home(None, None, False, postal_code, address)
                 row.home = home
+        self._home_keys = {}
         codes = sorted({h.postal_code for h in homes.values() if h.postal_code})
         registry_homes = self._registry_households(codes)
         units_cache: dict[str, Unit | None] = {}
@@ -1541,6 +1554,17 @@ class PeopleImport:
         counts["households_joined"] = sum(1 for h in homes if h.existing)
         counts["unplaced"] = len({i.row for i in self.result.issues if i.code in _UNPLACED})
         self.result.counts = dict(counts)
+
+
+def household_key(household: str, values: dict[str, Any]) -> str:
+    """How the rows of one household are told apart: the file's household column if it has
+    one, else the postal code and the address's key ("" for a row with neither)."""
+    if household:
+        return "h:" + household
+    address = values.get("address")
+    if address:
+        return f"a:{values.get('postal_code', '')}:{address_key(address)}"
+    return ""
 
 
 @lru_cache(maxsize=20_000)

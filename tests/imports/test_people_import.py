@@ -322,6 +322,27 @@ def test_an_explicit_household_column_wins_over_the_address(federation: Federati
     assert not Membership.objects.filter(person=three).exists()
 
 
+def test_a_household_column_without_addresses_makes_households_the_branch_places(
+    federation: Federation,
+) -> None:
+    """Rows with a household number and a postal code but no address share a household with no
+    address, placed by the postal code's territory; a row with neither is flagged."""
+    header = ["姓", "名", "生年月日", "郵便番号", "世帯番号"]
+    rows = [
+        ["朴", "一", "1950-01-01", "544-0001", "H1"],
+        ["朴", "二", "1952-01-01", "544-0001", "H1"],
+        ["朴", "三", "1980-01-01", "", ""],
+    ]
+    job = run(csv_bytes(rows, "utf-8", header), federation.a, actor=federation.officer_a)
+    assert job.counts["created"] == 3 and job.counts["households_created"] == 1
+    one, two, three = (person("朴", g) for g in "一二三")
+    home = HouseholdMember.objects.get(person=one).household
+    assert HouseholdMember.objects.get(person=two).household == home
+    assert home.address == "" and home.postal_code == "5440001"
+    assert not HouseholdMember.objects.filter(person=three).exists()
+    assert job.issues.filter(row=4, code="no_address").exists()
+
+
 def test_dry_run_writes_nothing_but_reports_everything(federation: Federation) -> None:
     people = Person.objects.count()
     job = run(csv_bytes(ROWS, "utf-8"), federation.a, actor=federation.officer_a, dry_run=True)
