@@ -222,8 +222,8 @@ class Result:
     created_ids: list[int] = field(default_factory=list)
     finished: bool = False  # the job's report and status written (see Options.finish)
     helper_private_mib: float = 0.0  # the memory of the process that helped normalise
-    # This process's peak resident size while that helper lived (the two together are the
-    # most memory the import took while it ran; see bench/import.py).
+    # This process's peak resident size until that helper left (with the helper's memory, the
+    # most the two took at once while both ran; see bench/import.py).
     peak_with_helper_mib: float = 0.0
 
 
@@ -625,7 +625,11 @@ class _Helper:
         os.close(send)
         self.pid: int | None = pid
         self.finished = False
-        self.frames = _frames(receive)
+        self.peak_while_alive_mib = 0.0  # this process's peak until the child left
+        self.frames = _frames(receive, self._child_left)
+
+    def _child_left(self) -> None:
+        self.peak_while_alive_mib = _peak_rss_mib()
 
     def rows(self) -> Iterator[tuple[int, Row | None, list[Issue]]]:
         """Every row of the file in order, as (rows read, row, issues)."""
@@ -643,6 +647,7 @@ class _Helper:
                 raise RuntimeError(f"normalising the file's later rows failed: {payload}")
             if kind == "end":
                 self.finished, self.private_mib = True, payload
+                self.frames.get()  # the pipe closing: the child has left
                 break
             for read, sent, issues in payload:
                 if sent is None:
@@ -737,9 +742,10 @@ def _normalise_rest(
             send(("error", f"{type(error).__name__}: {error}"))
 
 
-def _frames(fd: int) -> queue.Queue[bytes | None]:
+def _frames(fd: int, closed: Callable[[], None]) -> queue.Queue[bytes | None]:
     """The child's messages, read from the pipe by a thread as they come (the child never
-    waits for this process to be ready for them); None once the pipe is closed."""
+    waits for this process to be ready for them); None once the pipe is closed (``closed``
+    is called then: the child has left)."""
     frames: queue.Queue[bytes | None] = queue.Queue()
 
     def pump() -> None:
@@ -749,6 +755,7 @@ def _frames(fd: int) -> queue.Queue[bytes | None]:
                 size = int.from_bytes(head, "little") if len(head) == 8 else -1
                 data = source.read(size) if size >= 0 else b""
                 if size < 0 or len(data) < size:
+                    closed()
                     frames.put(None)
                     return
                 frames.put(data)
@@ -839,7 +846,9 @@ class PeopleImport:
                     if helper is not None:
                         helper.close()
                         self.result.helper_private_mib = helper.private_mib
-                        self.result.peak_with_helper_mib = _peak_rss_mib()
+                        self.result.peak_with_helper_mib = (
+                            helper.peak_while_alive_mib or _peak_rss_mib()
+                        )
             else:
                 self._normalise()
                 self._match()
