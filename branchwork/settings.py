@@ -126,6 +126,7 @@ INSTALLED_APPS = [
     "branchwork.org",
     "branchwork.people",
     "branchwork.imports",
+    "branchwork.activities",
     "branchwork.home",
     "branchwork.api",
 ]

@@ -14,6 +14,7 @@ from branchwork.access.services import user_for_api_token
 from branchwork.core.errors import PermissionDeniedError
 
 from .access import router as access_router
+from .activities import router as activities_router
 from .exports import router as exports_router
 from .imports import router as imports_router
 from .org import router as org_router
@@ -80,3 +81,4 @@ api.add_router("/", reference_router)
 api.add_router("/", people_router)
 api.add_router("/", exports_router)
 api.add_router("/", imports_router)
+api.add_router("/", activities_router)

@@ -5,9 +5,11 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from branchwork.access.scoping import scope_for
+from branchwork.activities import selectors as activity_selectors
 from branchwork.org import selectors as org_selectors
 
 
@@ -19,6 +21,8 @@ def my_work(request: HttpRequest) -> HttpResponse:
         "roots": org_selectors.root_units(request.user),
         "terms_ending": list(org_selectors.terms_ending_for(request.user)[:20]),
         "vacancies": org_selectors.vacancies_for(request.user, limit=20),
+        "follow_ups": list(activity_selectors.follow_ups_due_for(request.user)[:20]),
+        "today": timezone.localdate(),
         "no_grants": scope.is_empty,
     }
     return render(request, "home/my_work.html", context)

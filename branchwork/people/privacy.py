@@ -74,6 +74,15 @@ def erase_person(*, actor: Any, person: Person, reason: str = "request") -> Pers
     PersonSearchKey.objects.filter(person=person).delete()
     Relationship.objects.filter(Q(person=person) | Q(relative=person)).delete()
     Consent.objects.filter(person=person).delete()
+    # Later apps' rows about the person keep their facts (a contact's date) but lose their
+    # text: a model names the fields in ``erase_with_person``.
+    for rel in Person._meta.related_objects:
+        model = rel.related_model
+        blank = getattr(model, "erase_with_person", ()) if isinstance(model, type) else ()
+        if blank:
+            model._default_manager.filter(**{rel.field.name: person.pk}).update(
+                **dict.fromkeys(blank, "")
+            )
     audit.record(
         actor=actor,
         action=f"erase_{reason}"[:40],  # erase_request, erase_retention

@@ -298,6 +298,8 @@ def membership_add(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    from branchwork.activities.selectors import last_contacted
+
     household = get_household_for(request.user, pk)
     members = household.members.select_related("person").order_by("until", "since")
     return render(
@@ -308,6 +310,7 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "members": members,
             "moves": household.moves.select_related("from_unit", "to_unit"),
             "perms": scope_for(request.user).permissions_on(household.unit),
+            "last_contacted": last_contacted(household),
         },
     )
 

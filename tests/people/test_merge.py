@@ -13,6 +13,7 @@ from django.db import models
 from django.urls import reverse
 
 from branchwork.access.models import AuditEvent, User
+from branchwork.activities.models import Contact
 from branchwork.core.errors import PermissionDeniedError
 from branchwork.org.models import PostType, Term
 from branchwork.people import services
@@ -151,6 +152,9 @@ def _make_rows(
         ),
         ("people.personmerge", "into"): lambda: PersonMerge.objects.create(
             merged_id=10**8, into=merged
+        ),
+        ("activities.contact", "person"): lambda: Contact.objects.create(
+            household=home, person=merged, contacted_on=TODAY, channel="visit"
         ),
         ("people.provision", "person"): lambda: Provision.objects.create(
             person=merged,

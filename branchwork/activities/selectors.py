@@ -1,0 +1,80 @@
+"""Reads of the contact log, always through the scoping in ``branchwork.access``: a contact is
+seen by whoever may see its household (or, for a person with no household, the person)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db.models import Exists, F, Max, Min, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from branchwork.access.scoping import scope_for
+from branchwork.org.models import Unit
+from branchwork.people.models import Household, HouseholdMember, Person
+
+from .models import Contact
+
+DEFAULT_QUIET_DAYS = 90  # "not contacted for N days" unless the branch chooses otherwise
+FOLLOW_UP_AHEAD_DAYS = 7  # "My work" lists follow-ups due within a week (and overdue ones)
+
+
+def visible_contacts(user: Any, perm: str = "view") -> QuerySet[Contact]:
+    scope = scope_for(user)
+    cond = scope.q(perm, "household__unit__path") | (
+        Q(household__isnull=True) & scope.q(perm, "person__unit__path")
+    )
+    return Contact.objects.filter(cond).select_related("officer", "person", "household")
+
+
+def contacts_of_household(user: Any, household: Household) -> QuerySet[Contact]:
+    return visible_contacts(user).filter(household=household)
+
+
+def contacts_of_person(user: Any, person: Person) -> QuerySet[Contact]:
+    return visible_contacts(user).filter(person=person)
+
+
+def last_contacted(household: Household) -> dt.date | None:
+    found: dt.date | None = household.contacts.aggregate(last=Max("contacted_on"))["last"]
+    return found
+
+
+def quiet_households(user: Any, unit: Unit, days: int = DEFAULT_QUIET_DAYS) -> QuerySet[Household]:
+    """The households under ``unit`` the user may see that nobody has been in touch with for
+    ``days`` days (or ever), those with the nearest follow-up first, then the longest quiet.
+    Each carries ``last_contacted`` and ``next_follow_up``. Households whose people have all
+    left are not listed."""
+    cutoff = timezone.localdate() - dt.timedelta(days=days)
+    lived_in = HouseholdMember.objects.filter(household=OuterRef("pk"), until__isnull=True)
+    households = scope_for(user).filter(Household.objects.all(), "view", path_field="unit__path")
+    return (
+        households.filter(unit__path__startswith=unit.path)
+        .filter(Exists(lived_in))
+        .annotate(
+            last_contacted=Max("contacts__contacted_on"),
+            next_follow_up=Min(
+                "contacts__follow_up_on",
+                filter=Q(contacts__follow_up_done_at__isnull=True),
+            ),
+        )
+        .filter(Q(last_contacted__lt=cutoff) | Q(last_contacted__isnull=True))
+        .select_related("unit")
+        .order_by(
+            F("next_follow_up").asc(nulls_last=True),
+            F("last_contacted").asc(nulls_first=True),
+            "pk",
+        )
+    )
+
+
+def follow_ups_due_for(user: Any, ahead_days: int = FOLLOW_UP_AHEAD_DAYS) -> QuerySet[Contact]:
+    """The follow-ups the user set that are open and due within ``ahead_days`` (overdue ones
+    included), nearest first: for "My work"."""
+    due = timezone.localdate() + dt.timedelta(days=ahead_days)
+    return (
+        visible_contacts(user)
+        .filter(officer=user, follow_up_done_at__isnull=True, follow_up_on__lte=due)
+        .select_related("household__unit", "person")
+        .order_by("follow_up_on", "pk")
+    )

@@ -1,0 +1,108 @@
+"""Pages of the contact log: a household's contacts (and the form to record one), a unit's
+quiet households, and marking a follow-up done."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from branchwork.access.scoping import scope_for
+from branchwork.core.errors import PermissionDeniedError
+from branchwork.core.forms import submit
+from branchwork.org.selectors import get_unit_for
+from branchwork.people.selectors import get_household_for
+
+from . import selectors, services
+from .forms import ContactForm, QuietForm
+
+PAGE = 50
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def household_contacts(request: HttpRequest, pk: int) -> HttpResponse:
+    household = get_household_for(request.user, pk)
+    may_edit = scope_for(request.user).has("edit", household.unit)
+    members = [
+        (m.person.pk, m.person.display_name)
+        for m in household.members.filter(until__isnull=True, person__erased_at__isnull=True)
+        .select_related("person")
+        .order_by("pk")
+    ]
+    form = ContactForm(request.POST or None, members=members)
+    if request.method == "POST":
+        if not may_edit:
+            return render(request, "403.html", status=403)
+
+        def run(data: dict[str, Any]) -> object:
+            person = None
+            if data["person"]:
+                person = household.members.get(person_id=data["person"], until__isnull=True).person
+            return services.record_contact(
+                actor=request.user,
+                household=household,
+                person=person,
+                contacted_on=data["contacted_on"],
+                channel=data["channel"],
+                note=data["note"],
+                follow_up_on=data["follow_up_on"],
+            )
+
+        if submit(request, form, run, success=_("The contact is recorded.")):
+            return redirect("activities:household-contacts", pk=household.pk)
+    contacts = Paginator(selectors.contacts_of_household(request.user, household), PAGE)
+    return render(
+        request,
+        "activities/household_contacts.html",
+        {
+            "household": household,
+            "page": contacts.get_page(request.GET.get("page")),
+            "last": selectors.last_contacted(household),
+            "form": form if may_edit else None,
+        },
+    )
+
+
+@login_required
+@require_GET
+def quiet_households(request: HttpRequest, code: str) -> HttpResponse:
+    unit = get_unit_for(request.user, code)
+    form = QuietForm(request.GET or None)
+    days = (form.cleaned_data["days"] if form.is_valid() else None) or selectors.DEFAULT_QUIET_DAYS
+    households = Paginator(selectors.quiet_households(request.user, unit, days), PAGE)
+    return render(
+        request,
+        "activities/quiet_households.html",
+        {
+            "unit": unit,
+            "days": days,
+            "form": form,
+            "page": households.get_page(request.GET.get("page")),
+        },
+    )
+
+
+@login_required
+@require_POST
+def follow_up_done(request: HttpRequest, pk: int) -> HttpResponse:
+    contact = selectors.visible_contacts(request.user).filter(pk=pk).first()
+    if contact is None:
+        raise Http404
+    try:
+        services.complete_follow_up(actor=request.user, contact=contact)
+    except PermissionDeniedError:
+        return render(request, "403.html", status=403)
+    messages.success(request, _("The follow-up is marked done."))
+    target = request.POST.get("next", "")
+    if target == "my-work":
+        return redirect("home:my-work")
+    if contact.household_id:
+        return redirect("activities:household-contacts", pk=contact.household_id)
+    return redirect("people:detail", pk=contact.person_id)
