@@ -1,4 +1,5 @@
-"""Activities: the contact log (visits, calls and messages with households and people).
+"""Activities: the contact log (visits, calls and messages with households and people), and
+events with their registrations and attendance.
 
 A contact belongs to a household, and to one of its people when it was with someone in
 particular (a contact with a person who has no household names only the person). It is read
@@ -11,7 +12,10 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
+
+from branchwork.org.models import LocalisedNameMixin
 
 NOTE_MAX = 500  # a short note: what was talked about, not a case file
 
@@ -88,3 +92,215 @@ class Contact(models.Model):
     @property
     def follow_up_open(self) -> bool:
         return self.follow_up_on is not None and self.follow_up_done_at is None
+
+
+# --------------------------------------------------------------------------------------------
+# Events
+# --------------------------------------------------------------------------------------------
+
+
+class EventKind(LocalisedNameMixin):
+    """What kind of activity an event is (cultural evening, language class …): a list the
+    federation's administrators keep, seeded with the usual kinds."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    active = models.BooleanField(_("in use"), default=True)
+
+    class Meta:
+        verbose_name = _("kind of event")
+        verbose_name_plural = _("kinds of event")
+        ordering = ["order", "code"]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class Audience(models.TextChoices):
+    MEMBERS = "members", _("members")
+    RESIDENTS = "residents", _("all residents")
+    PUBLIC = "public", _("the public")
+
+
+class PartnerOrganisation(models.Model):
+    """A body of the wider society the unit works with (a ward office, a school, a citizens'
+    group), with the person to contact there."""
+
+    unit = models.ForeignKey(
+        "org.Unit", verbose_name=_("unit"), on_delete=models.PROTECT, related_name="partners"
+    )
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=100, blank=True)
+    contact_name = models.CharField(_("contact person"), max_length=200, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    notes = models.CharField(_("notes"), max_length=1000, blank=True)
+    active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("partner organisation")
+        verbose_name_plural = _("partner organisations")
+        ordering = ["name", "pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class LocalisedTitleMixin(models.Model):
+    title_ko = models.CharField(_("title (Korean)"), max_length=200, blank=True)
+    title_ja = models.CharField(_("title (Japanese)"), max_length=200, blank=True)
+    title_en = models.CharField(_("title (English)"), max_length=200, blank=True)
+    description_ko = models.TextField(_("description (Korean)"), max_length=5000, blank=True)
+    description_ja = models.TextField(_("description (Japanese)"), max_length=5000, blank=True)
+    description_en = models.TextField(_("description (English)"), max_length=5000, blank=True)
+
+    class Meta:
+        abstract = True
+
+    def _localised(self, field: str) -> str:
+        lang = (translation.get_language() or "ja")[:2]
+        value: str = (
+            getattr(self, f"{field}_{lang}", "")
+            or getattr(self, f"{field}_ja")
+            or getattr(self, f"{field}_ko")
+            or getattr(self, f"{field}_en")
+        )
+        return value
+
+    @property
+    def title(self) -> str:
+        return self._localised("title")
+
+    @property
+    def description(self) -> str:
+        return self._localised("description")
+
+
+class EventSeries(LocalisedTitleMixin):
+    """A recurring class or meeting: its sessions are events of the series."""
+
+    unit = models.ForeignKey(
+        "org.Unit", verbose_name=_("organiser"), on_delete=models.PROTECT, related_name="+"
+    )
+    kind = models.ForeignKey(EventKind, verbose_name=_("kind"), on_delete=models.PROTECT)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("series of events")
+        verbose_name_plural = _("series of events")
+
+    def __str__(self) -> str:
+        return f"series #{self.pk}"
+
+
+class EventStatus(models.TextChoices):
+    SCHEDULED = "scheduled", _("scheduled")
+    CANCELLED = "cancelled", _("cancelled")
+
+
+class Event(LocalisedTitleMixin):
+    unit = models.ForeignKey(
+        "org.Unit", verbose_name=_("organiser"), on_delete=models.PROTECT, related_name="events"
+    )
+    kind = models.ForeignKey(EventKind, verbose_name=_("kind"), on_delete=models.PROTECT)
+    series = models.ForeignKey(
+        EventSeries,
+        verbose_name=_("series"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="sessions",
+    )
+    starts_at = models.DateTimeField(_("starts"))
+    ends_at = models.DateTimeField(_("ends"))
+    venue = models.CharField(_("venue"), max_length=300, blank=True)
+    capacity = models.PositiveIntegerField(_("places"), null=True, blank=True)
+    audience = models.CharField(
+        _("open to"), max_length=10, choices=Audience.choices, default=Audience.MEMBERS
+    )
+    partners = models.ManyToManyField(
+        PartnerOrganisation,
+        verbose_name=_("partner organisations"),
+        blank=True,
+        related_name="events",
+    )
+    status = models.CharField(
+        max_length=10, choices=EventStatus.choices, default=EventStatus.SCHEDULED
+    )
+    # Names the public registration link (only events open to the public have one in use).
+    public_key = models.CharField(max_length=32, unique=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("event")
+        verbose_name_plural = _("events")
+        ordering = ["starts_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=models.F("starts_at")), name="event_ends_after_it_starts"
+            ),
+            models.CheckConstraint(
+                condition=Q(capacity__isnull=True) | Q(capacity__gt=0), name="event_has_places"
+            ),
+        ]
+        indexes = [models.Index(fields=["unit", "starts_at"], name="event_unit_start")]
+
+    def __str__(self) -> str:
+        return f"event #{self.pk}"
+
+
+class RegistrationStatus(models.TextChoices):
+    REGISTERED = "registered", _("registered")
+    WAITING = "waiting", _("on the waiting list")
+    CANCELLED = "cancelled", _("cancelled")
+
+
+class Registration(models.Model):
+    """A person's place at an event, or on its waiting list; ``code`` is what their QR code
+    carries, checked against the event at the door. Someone who registered from the public
+    link and is not in the registry is a guest, with a name and a way to reach them."""
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="registrations")
+    person = models.ForeignKey(
+        "people.Person",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="registrations",
+    )
+    guest_name = models.CharField(_("name"), max_length=200, blank=True)
+    guest_contact = models.CharField(_("e-mail or phone"), max_length=200, blank=True)
+    status = models.CharField(
+        max_length=10, choices=RegistrationStatus.choices, default=RegistrationStatus.REGISTERED
+    )
+    code = models.CharField(max_length=32, unique=True)
+    walk_in = models.BooleanField(_("walk-in"), default=False)
+    attended_at = models.DateTimeField(_("attended"), null=True, blank=True)
+    registered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("registration")
+        verbose_name_plural = _("registrations")
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(person__isnull=False) | ~Q(guest_name=""),
+                name="registration_of_someone",
+            ),
+            models.UniqueConstraint(
+                fields=["event", "person"],
+                condition=Q(person__isnull=False) & ~Q(status="cancelled"),
+                name="registration_once_per_person",
+            ),
+        ]
+        indexes = [models.Index(fields=["event", "status"], name="registration_event_status")]
+
+    def __str__(self) -> str:
+        return f"registration #{self.pk}"

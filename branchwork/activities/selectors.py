@@ -6,14 +6,15 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import Exists, F, Max, Min, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, Max, Min, OuterRef, Q, QuerySet
+from django.http import Http404
 from django.utils import timezone
 
 from branchwork.access.scoping import scope_for
-from branchwork.org.models import Unit
+from branchwork.org.models import PATH_STEP, Unit
 from branchwork.people.models import Household, HouseholdMember, Person
 
-from .models import Contact
+from .models import Audience, Contact, Event, EventStatus, Registration, RegistrationStatus
 
 DEFAULT_QUIET_DAYS = 90  # "not contacted for N days" unless the branch chooses otherwise
 FOLLOW_UP_AHEAD_DAYS = 7  # "My work" lists follow-ups due within a week (and overdue ones)
@@ -78,3 +79,60 @@ def follow_ups_due_for(user: Any, ahead_days: int = FOLLOW_UP_AHEAD_DAYS) -> Que
         .select_related("household__unit", "person")
         .order_by("follow_up_on", "pk")
     )
+
+
+# --------------------------------------------------------------------------------------------
+# Events
+# --------------------------------------------------------------------------------------------
+
+
+def _paths_above(user: Any) -> list[str]:
+    """The paths of the units above the user's granted units (their events concern the user's
+    people too: a region's commemoration, the federation's congress)."""
+    out: set[str] = set()
+    for path in scope_for(user).paths("view"):
+        out |= {path[: i * PATH_STEP] for i in range(1, len(path) // PATH_STEP)}
+    return sorted(out)
+
+
+def visible_events(user: Any) -> QuerySet[Event]:
+    """Events organised by the user's units and the units above them, and public events."""
+    scope = scope_for(user)
+    cond = scope.q("view", "unit__path") | Q(audience=Audience.PUBLIC)
+    above = _paths_above(user)
+    if above:
+        cond |= Q(unit__path__in=above)
+    return Event.objects.filter(cond).select_related("unit", "kind")
+
+
+def public_events() -> QuerySet[Event]:
+    """The named public door: scheduled events open to the public."""
+    return Event.objects.filter(
+        audience=Audience.PUBLIC, status=EventStatus.SCHEDULED
+    ).select_related("unit", "kind")
+
+
+def get_event_for(user: Any, pk: int) -> Event:
+    event = visible_events(user).filter(pk=pk).first()
+    if event is None:
+        raise Http404
+    return event
+
+
+def visible_registrations(user: Any, event: Event) -> QuerySet[Registration]:
+    """The organiser's officers see every registration; others only their own people's."""
+    registrations = event.registrations.select_related("person")
+    scope = scope_for(user)
+    if scope.has("view", event.unit):
+        return registrations
+    return registrations.filter(scope.q("view", "person__unit__path"))
+
+
+def attendance_counts(event: Event) -> dict[str, int]:
+    """Registered, waiting and present, counted by the database."""
+    counts = event.registrations.aggregate(
+        registered=Count("pk", filter=Q(status=RegistrationStatus.REGISTERED)),
+        waiting=Count("pk", filter=Q(status=RegistrationStatus.WAITING)),
+        present=Count("pk", filter=Q(attended_at__isnull=False) & ~Q(status="cancelled")),
+    )
+    return {k: int(v or 0) for k, v in counts.items()}

@@ -13,7 +13,7 @@ from django.db import models
 from django.urls import reverse
 
 from branchwork.access.models import AuditEvent, User
-from branchwork.activities.models import Contact
+from branchwork.activities.models import Contact, Registration
 from branchwork.core.errors import PermissionDeniedError
 from branchwork.org.models import PostType, Term
 from branchwork.people import services
@@ -111,6 +111,22 @@ def test_merge_takes_the_chosen_values_and_leaves_a_trail(
     assert not any("teacher" in str(e.fields) for e in events)  # names, never values
 
 
+def _event(fed: Federation) -> Any:
+    from django.utils import timezone
+
+    from branchwork.activities.models import Event, EventKind
+
+    starts = timezone.now() + dt.timedelta(days=1)
+    return Event.objects.create(
+        unit=fed.a,
+        kind=EventKind.objects.get(code="meeting"),
+        starts_at=starts,
+        ends_at=starts + dt.timedelta(hours=1),
+        title_ja="会議",
+        public_key="merge-test",
+    )
+
+
 def _make_rows(
     fed: Federation, merged: Person, keep: Person, third: Person
 ) -> dict[tuple[str, str], Callable[[], models.Model]]:
@@ -155,6 +171,9 @@ def _make_rows(
         ),
         ("activities.contact", "person"): lambda: Contact.objects.create(
             household=home, person=merged, contacted_on=TODAY, channel="visit"
+        ),
+        ("activities.registration", "person"): lambda: Registration.objects.create(
+            event=_event(fed), person=merged, code="merge-test"
         ),
         ("people.provision", "person"): lambda: Provision.objects.create(
             person=merged,
