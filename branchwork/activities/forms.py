@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from branchwork.people.forms import DateInput
 
-from .models import NOTE_MAX, ContactChannel
+from .models import NOTE_MAX, Audience, ContactChannel, EventKind
 from .selectors import DEFAULT_QUIET_DAYS
 
 
@@ -53,4 +53,53 @@ class QuietForm(forms.Form):
         initial=DEFAULT_QUIET_DAYS,
         required=False,
         empty_value=None,
+    )
+
+
+class DateTimeInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs, format="%Y-%m-%dT%H:%M")
+
+
+class EventForm(forms.Form):
+    kind = forms.ModelChoiceField(
+        label=_("kind"), queryset=EventKind.objects.filter(active=True), empty_label=None
+    )
+    title_ja = forms.CharField(label=_("title (Japanese)"), max_length=200, required=False)
+    title_ko = forms.CharField(label=_("title (Korean)"), max_length=200, required=False)
+    title_en = forms.CharField(label=_("title (English)"), max_length=200, required=False)
+    starts_at = forms.DateTimeField(label=_("starts"), widget=DateTimeInput)
+    ends_at = forms.DateTimeField(label=_("ends"), widget=DateTimeInput)
+    venue = forms.CharField(label=_("venue"), max_length=300, required=False)
+    capacity = forms.IntegerField(
+        label=_("places"),
+        required=False,
+        min_value=1,
+        help_text=_("Leave empty for no limit; beyond it, people go on a waiting list."),
+    )
+    audience = forms.ChoiceField(label=_("open to"), choices=Audience.choices)
+    description_ja = forms.CharField(
+        label=_("description (Japanese)"), required=False, widget=forms.Textarea({"rows": 3})
+    )
+    description_ko = forms.CharField(
+        label=_("description (Korean)"), required=False, widget=forms.Textarea({"rows": 3})
+    )
+
+
+class RegisterForm(forms.Form):
+    person = forms.IntegerField(
+        label=_("person number"),
+        min_value=1,
+        help_text=_("The number on the person's page."),
+    )
+
+
+class CheckInForm(forms.Form):
+    code = forms.CharField(
+        label=_("code"),
+        max_length=64,
+        help_text=_("Scan the QR code, or type the code printed under it."),
+        widget=forms.TextInput({"autocomplete": "off", "autofocus": True}),
     )

@@ -9,3 +9,22 @@ urlpatterns = [
     path("units/<str:code>/quiet/", views.quiet_households, name="quiet-households"),
     path("contacts/<int:pk>/done/", views.follow_up_done, name="follow-up-done"),
 ]
+
+from . import event_views  # noqa: E402
+
+urlpatterns += [
+    path("units/<str:code>/events/", event_views.unit_events, name="unit-events"),
+    path("units/<str:code>/events/new/", event_views.event_create, name="event-create"),
+    path("events/<int:pk>/", event_views.event_detail, name="event"),
+    path("events/<int:pk>/check-in/", event_views.check_in, name="check-in"),
+    path(
+        "events/<int:pk>/registrations/<int:rid>/cancel/",
+        event_views.registration_cancel,
+        name="registration-cancel",
+    ),
+    path(
+        "events/<int:pk>/registrations/<int:rid>/qr.svg",
+        event_views.registration_qr,
+        name="registration-qr",
+    ),
+]

@@ -61,7 +61,11 @@ class DemoResult:
 
 
 def ensure_reference_data() -> None:
+    from branchwork.activities.models import EventKind
+    from branchwork.activities.reference import install_event_kinds
+
     install_reference_data(Role, PostType)
+    install_event_kinds(EventKind)
 
 
 class _Builder:

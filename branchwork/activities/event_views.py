@@ -1,0 +1,202 @@
+"""Pages of events: a unit's events, making one, an event with its registrations, the door's
+check-in page for a phone, and the QR code of a registration."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import segno
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from branchwork.access.scoping import scope_for
+from branchwork.core.errors import PermissionDeniedError
+from branchwork.core.forms import apply_errors, submit
+from branchwork.org.selectors import get_unit_for
+from branchwork.people.search import search
+from branchwork.people.selectors import person_in_scope, visible_people
+
+from . import selectors, services
+from .forms import CheckInForm, EventForm, RegisterForm
+from .models import Event, Registration, RegistrationStatus
+
+PAGE = 30
+
+
+@login_required
+@require_GET
+def unit_events(request: HttpRequest, code: str) -> HttpResponse:
+    unit = get_unit_for(request.user, code)
+    past = request.GET.get("when") == "past"
+    events = selectors.visible_events(request.user).filter(unit__path__startswith=unit.path)
+    now = timezone.now()
+    events = (
+        events.filter(ends_at__lt=now).order_by("-starts_at")
+        if past
+        else events.filter(ends_at__gte=now).order_by("starts_at")
+    )
+    return render(
+        request,
+        "activities/unit_events.html",
+        {
+            "unit": unit,
+            "past": past,
+            "page": Paginator(events, PAGE).get_page(request.GET.get("page")),
+            "may_edit": scope_for(request.user).has("edit", unit),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def event_create(request: HttpRequest, code: str) -> HttpResponse:
+    unit = get_unit_for(request.user, code)
+    if not scope_for(request.user).has("edit", unit):
+        return render(request, "403.html", status=403)
+    form = EventForm(request.POST or None, initial={"audience": "members"})
+
+    def run(data: dict[str, Any]) -> Event:
+        texts = {k: data[k] for k in services.TEXT_FIELDS if k in data}
+        return services.create_event(
+            actor=request.user,
+            unit=unit,
+            kind=data["kind"],
+            starts_at=data["starts_at"],
+            ends_at=data["ends_at"],
+            venue=data["venue"],
+            capacity=data["capacity"],
+            audience=data["audience"],
+            **texts,
+        )
+
+    done = submit(request, form, run, success=_("The event is created."))
+    if done:
+        return redirect("activities:event", pk=done.result.pk)
+    return render(request, "activities/event_form.html", {"unit": unit, "form": form})
+
+
+def _event_page(request: HttpRequest, event: Event, form: RegisterForm) -> HttpResponse:
+    registrations = selectors.visible_registrations(request.user, event).order_by(
+        "status", "created_at", "pk"
+    )
+    return render(
+        request,
+        "activities/event_detail.html",
+        {
+            "event": event,
+            "counts": selectors.attendance_counts(event),
+            "registrations": registrations[:500],
+            "form": form,
+            "organiser": scope_for(request.user).has("edit", event.unit),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    event = selectors.get_event_for(request.user, pk)
+    form = RegisterForm(request.POST or None)
+
+    def run(data: dict[str, Any]) -> Registration:
+        person = person_in_scope(request.user, data["person"], "person")
+        return services.register(actor=request.user, event=event, person=person)
+
+    try:
+        done = submit(request, form, run, success=_("The person is registered."))
+    except PermissionDeniedError:
+        return render(request, "403.html", status=403)
+    if done:
+        if done.result.status == RegistrationStatus.WAITING:
+            messages.warning(request, _("The event is full: the person is on the waiting list."))
+        return redirect("activities:event", pk=event.pk)
+    return _event_page(request, event, form)
+
+
+def _registration_for(request: HttpRequest, pk: int, rid: int) -> Registration:
+    event = selectors.get_event_for(request.user, pk)
+    registration = selectors.visible_registrations(request.user, event).filter(pk=rid).first()
+    if registration is None:
+        raise Http404
+    return registration
+
+
+@login_required
+@require_POST
+def registration_cancel(request: HttpRequest, pk: int, rid: int) -> HttpResponse:
+    registration = _registration_for(request, pk, rid)
+    try:
+        moved = services.cancel_registration(actor=request.user, registration=registration)
+    except PermissionDeniedError:
+        return render(request, "403.html", status=403)
+    messages.success(request, _("The registration is cancelled."))
+    if moved is not None:
+        messages.info(request, _("The first on the waiting list has the place."))
+    return redirect("activities:event", pk=pk)
+
+
+@login_required
+@require_GET
+def registration_qr(request: HttpRequest, pk: int, rid: int) -> HttpResponse:
+    """The QR code a person shows at the door: it carries the registration's code only."""
+    registration = _registration_for(request, pk, rid)
+    svg = segno.make(registration.code, error="m").svg_inline(scale=6, dark="#111")
+    return HttpResponse(svg, content_type="image/svg+xml")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def check_in(request: HttpRequest, pk: int) -> HttpResponse:
+    """The door: a phone scans a QR code (or an officer types the code, or finds the name and
+    taps "present"); the counts update as people arrive."""
+    event = selectors.get_event_for(request.user, pk)
+    if not scope_for(request.user).has("edit", event.unit):
+        return render(request, "403.html", status=403)
+    form = CheckInForm(request.POST if "code" in request.POST else None)
+    if request.method == "POST":
+        try:
+            if "registration" in request.POST:
+                registration = event.registrations.filter(
+                    pk=int(request.POST["registration"] or 0)
+                ).first()
+                if registration is None:
+                    raise Http404
+                done = services.check_in(actor=request.user, event=event, code=registration.code)
+            elif form.is_valid():
+                done = services.check_in(
+                    actor=request.user, event=event, code=form.cleaned_data["code"]
+                )
+            else:
+                done = None
+        except ValidationError as exc:
+            apply_errors(form, exc)
+            done = None
+        if done is not None:
+            who = done.person.display_name if done.person else done.guest_name
+            messages.success(request, _("%(name)s is checked in.") % {"name": who})
+            return redirect("activities:check-in", pk=event.pk)
+    query = request.GET.get("q", "").strip()
+    waiting = event.registrations.exclude(status=RegistrationStatus.CANCELLED).filter(
+        attended_at__isnull=True
+    )
+    if query:
+        found = search(visible_people(request.user), query[:100])
+        waiting = waiting.filter(person__in=found.values("pk"))
+    return render(
+        request,
+        "activities/check_in.html",
+        {
+            "event": event,
+            "form": form,
+            "counts": selectors.attendance_counts(event),
+            "query": query,
+            "waiting": waiting.select_related("person").order_by("pk")[:50],
+        },
+    )
