@@ -3,6 +3,7 @@ check-in page for a phone, and the QR code of a registration."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import segno
@@ -12,18 +13,21 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from branchwork.access.scoping import scope_for
 from branchwork.core.errors import PermissionDeniedError
 from branchwork.core.forms import apply_errors, submit
+from branchwork.org import selectors as org_selectors
+from branchwork.org.models import Unit
 from branchwork.org.selectors import get_unit_for
 from branchwork.people.search import search
-from branchwork.people.selectors import person_in_scope, visible_people
+from branchwork.people.selectors import get_person_for, person_in_scope, visible_people
 
-from . import selectors, services
+from . import calendars, selectors, services
 from .forms import CheckInForm, EventForm, RegisterForm
 from .models import Event, Registration, RegistrationStatus
 
@@ -200,3 +204,81 @@ def check_in(request: HttpRequest, pk: int) -> HttpResponse:
             "waiting": waiting.select_related("person").order_by("pk")[:50],
         },
     )
+
+
+# --------------------------------------------------------------------------------------------
+# Calendar feeds
+# --------------------------------------------------------------------------------------------
+
+FEED_DAYS_BACK = 90  # a feed holds what is to come and the last three months
+FEED_LIMIT = 1000
+
+
+def _feed(request: HttpRequest, name: str, events: Any) -> HttpResponse:
+    lang = request.GET.get("lang", "")
+    since = timezone.now() - timedelta(days=FEED_DAYS_BACK)
+    chosen = (
+        events.filter(ends_at__gte=since)
+        .select_related("unit", "kind")
+        .order_by("starts_at", "pk")[:FEED_LIMIT]
+    )
+    with translation.override(lang if lang in ("ko", "ja", "en") else None):
+        body = calendars.ics(name, chosen, calendars.site_name())
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Cache-Control"] = "private, max-age=300"
+    return response
+
+
+@require_GET
+def public_unit_feed(request: HttpRequest, code: str) -> HttpResponse:
+    """The named public door for calendars: a unit's public events, its subtree's included."""
+    unit = Unit.objects.filter(code=code).first()
+    if unit is None:
+        raise Http404
+    events = selectors.public_events().filter(unit__path__startswith=unit.path)
+    return _feed(request, unit.name, events)
+
+
+@require_GET
+def unit_feed(request: HttpRequest, key: str, code: str) -> HttpResponse:
+    user = calendars.user_for_key(key)
+    if user is None:
+        raise Http404
+    unit = get_unit_for(user, code)
+    events = selectors.visible_events(user).filter(unit__path__startswith=unit.path)
+    return _feed(request, unit.name, events)
+
+
+@require_GET
+def person_feed(request: HttpRequest, key: str, pk: int) -> HttpResponse:
+    user = calendars.user_for_key(key)
+    if user is None:
+        raise Http404
+    person = get_person_for(user, pk)
+    events = (
+        selectors.visible_events(user)
+        .filter(
+            registrations__person=person,
+            registrations__status__in=[RegistrationStatus.REGISTERED, RegistrationStatus.WAITING],
+        )
+        .distinct()
+    )
+    return _feed(request, person.display_name, events)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def calendar_links(request: HttpRequest) -> HttpResponse:
+    """The addresses to subscribe to in a calendar application, and a button to make new ones
+    (the old stop working: for a lost phone)."""
+    if request.method == "POST":
+        calendars.new_key(request.user)
+        messages.success(request, _("New calendar addresses are made; the old ones stop working."))
+        return redirect("activities:calendars")
+    key = calendars.key_for(request.user).key
+    units = org_selectors.root_units(request.user)
+    links = [
+        (u, request.build_absolute_uri(reverse("activities:unit-feed", args=[key, u.code])))
+        for u in units
+    ]
+    return render(request, "activities/calendars.html", {"links": links})

@@ -304,3 +304,22 @@ class Registration(models.Model):
 
     def __str__(self) -> str:
         return f"registration #{self.pk}"
+
+
+class CalendarKey(models.Model):
+    """The secret in a user's calendar feed addresses (a calendar application cannot sign
+    in). Making a new one retires the old, and every address made with it stops working."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_keys"
+    )
+    key = models.CharField(max_length=48, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    retired_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("calendar key")
+        verbose_name_plural = _("calendar keys")
+
+    def __str__(self) -> str:
+        return f"calendar key #{self.pk}"

@@ -28,3 +28,10 @@ urlpatterns += [
         name="registration-qr",
     ),
 ]
+
+urlpatterns += [
+    path("units/<str:code>/events.ics", event_views.public_unit_feed, name="public-unit-feed"),
+    path("calendar/", event_views.calendar_links, name="calendars"),
+    path("calendar/<str:key>/units/<str:code>.ics", event_views.unit_feed, name="unit-feed"),
+    path("calendar/<str:key>/people/<int:pk>.ics", event_views.person_feed, name="person-feed"),
+]
