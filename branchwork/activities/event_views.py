@@ -18,7 +18,9 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from branchwork.access.ratelimit import hit
 from branchwork.access.scoping import scope_for
+from branchwork.access.views import client_ip
 from branchwork.core.errors import PermissionDeniedError
 from branchwork.core.forms import apply_errors, submit
 from branchwork.org import selectors as org_selectors
@@ -28,7 +30,7 @@ from branchwork.people.search import search
 from branchwork.people.selectors import get_person_for, person_in_scope, visible_people
 
 from . import calendars, selectors, services
-from .forms import CheckInForm, EventForm, RegisterForm
+from .forms import CheckInForm, EventForm, GuestForm, RegisterForm
 from .models import Event, Registration, RegistrationStatus
 
 PAGE = 30
@@ -282,3 +284,42 @@ def calendar_links(request: HttpRequest) -> HttpResponse:
         for u in units
     ]
     return render(request, "activities/calendars.html", {"links": links})
+
+
+# --------------------------------------------------------------------------------------------
+# The public door: an event open to the public, and registering for it
+# --------------------------------------------------------------------------------------------
+
+PUBLIC_RATE = (10, 600)  # registrations from one address per ten minutes
+
+
+@require_http_methods(["GET", "POST"])
+def public_event(request: HttpRequest, key: str) -> HttpResponse:
+    """An event open to the public, by the key in its link: what, when, where, the places
+    left, and a form to register. Nothing of the organiser's people is shown."""
+    event = selectors.public_events().filter(public_key=key).first()
+    if event is None:
+        raise Http404
+    form = GuestForm(request.POST or None)
+    done = None
+    if request.method == "POST" and form.is_valid():
+        limit, window = PUBLIC_RATE
+        if not hit(f"event-register:{client_ip(request)}", limit, window):
+            return render(request, "access/locked_out.html", status=429)
+        try:
+            done = services.register_guest(
+                event=event, name=form.cleaned_data["name"], contact=form.cleaned_data["contact"]
+            )
+        except ValidationError as exc:
+            apply_errors(form, exc)
+    counts = selectors.attendance_counts(event)
+    left = None if event.capacity is None else max(0, event.capacity - counts["registered"])
+    qr = None
+    if done is not None:
+        qr = segno.make(done.code, error="m").svg_data_uri(scale=5, dark="#111")
+    return render(
+        request,
+        "activities/public_event.html",
+        {"event": event, "form": form, "left": left, "done": done, "qr": qr},
+        status=200,
+    )

@@ -103,3 +103,12 @@ class CheckInForm(forms.Form):
         help_text=_("Scan the QR code, or type the code printed under it."),
         widget=forms.TextInput({"autocomplete": "off", "autofocus": True}),
     )
+
+
+class GuestForm(forms.Form):
+    name = forms.CharField(label=_("your name"), max_length=200)
+    contact = forms.CharField(
+        label=_("e-mail or phone"),
+        max_length=200,
+        help_text=_("Only to reach you about this event."),
+    )

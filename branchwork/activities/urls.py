@@ -35,3 +35,5 @@ urlpatterns += [
     path("calendar/<str:key>/units/<str:code>.ics", event_views.unit_feed, name="unit-feed"),
     path("calendar/<str:key>/people/<int:pk>.ics", event_views.person_feed, name="person-feed"),
 ]
+
+urlpatterns += [path("e/<str:key>/", event_views.public_event, name="public-event")]
