@@ -1,19 +1,21 @@
-"""The contact log over the API: a household's contacts, recording one, a unit's quiet
-households and the caller's follow-ups. Same scoping as the pages."""
+"""Activities over the API: the contact log (a household's contacts, recording one, a unit's
+quiet households, the caller's follow-ups) and events (listing, making one, registering,
+checking in). Same scoping as the pages."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 from django.http import Http404, HttpRequest
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from branchwork.activities import selectors, services
-from branchwork.activities.models import NOTE_MAX, Contact
+from branchwork.activities.models import NOTE_MAX, Contact, Event, EventKind, Registration
 from branchwork.core.errors import invalid
-from branchwork.org.selectors import get_unit_for
+from branchwork.org.selectors import get_unit_for, unit_in_scope
 from branchwork.people.models import Household
 from branchwork.people.selectors import get_household_for, person_in_scope
 
@@ -120,3 +122,129 @@ def my_follow_ups(  # type: ignore[no-untyped-def]
     if not 0 <= ahead_days <= 366:
         raise invalid("ahead_days", _("Give a number of days between 0 and 366."))
     return selectors.follow_ups_due_for(request.user, ahead_days)
+
+
+# --------------------------------------------------------------------------------------------
+# Events
+# --------------------------------------------------------------------------------------------
+
+
+class EventOut(Schema):
+    id: int
+    unit: str
+    kind: str
+    title: str
+    title_ko: str
+    title_ja: str
+    title_en: str
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    venue: str
+    capacity: int | None
+    audience: str
+    status: str
+
+    @staticmethod
+    def resolve_unit(obj: Event) -> str:
+        return obj.unit.code
+
+    @staticmethod
+    def resolve_kind(obj: Event) -> str:
+        return obj.kind.code
+
+
+class EventIn(Schema):
+    unit: str
+    kind: str
+    title_ko: str = Field("", max_length=200)
+    title_ja: str = Field("", max_length=200)
+    title_en: str = Field("", max_length=200)
+    description_ko: str = Field("", max_length=5000)
+    description_ja: str = Field("", max_length=5000)
+    description_en: str = Field("", max_length=5000)
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    venue: str = Field("", max_length=300)
+    capacity: int | None = Field(None, ge=1)
+    audience: str = Field("members", pattern=r"^(members|residents|public)$")
+
+
+class RegistrationOut(Schema):
+    id: int
+    person_id: int | None
+    guest_name: str
+    status: str
+    walk_in: bool
+    attended: bool
+
+    @staticmethod
+    def resolve_attended(obj: Registration) -> bool:
+        return obj.attended_at is not None
+
+
+class RegistrationIn(Schema):
+    person_id: int
+
+
+class CheckInIn(Schema):
+    code: str = Field(max_length=64)
+
+
+@router.get("/events", response=list[EventOut])
+@paginate(LimitOffsetPagination)
+def list_events(  # type: ignore[no-untyped-def]
+    request: HttpRequest, unit: str | None = None, past: bool = False
+):
+    events = selectors.visible_events(request.user)
+    if unit:
+        events = events.filter(unit__path__startswith=get_unit_for(request.user, unit).path)
+    now = timezone.now()
+    if past:
+        return events.filter(ends_at__lt=now).order_by("-starts_at", "pk")
+    return events.filter(ends_at__gte=now).order_by("starts_at", "pk")
+
+
+@router.get("/events/{event_id}", response=EventOut)
+def get_event(request: HttpRequest, event_id: int) -> Event:
+    return selectors.get_event_for(request.user, event_id)
+
+
+@router.post("/events", response={201: EventOut})
+def create_event(request: HttpRequest, payload: EventIn) -> Status[Event]:
+    unit = unit_in_scope(request.user, payload.unit, "unit")
+    kind = EventKind.objects.filter(code=payload.kind).first()
+    if kind is None:
+        raise invalid("kind", _("No kind of event with this code."))
+    texts = payload.dict(include=set(services.TEXT_FIELDS))
+    event = services.create_event(
+        actor=request.user,
+        unit=unit,
+        kind=kind,
+        starts_at=payload.starts_at,
+        ends_at=payload.ends_at,
+        venue=payload.venue,
+        capacity=payload.capacity,
+        audience=payload.audience,
+        **texts,
+    )
+    return Status(201, event)
+
+
+@router.get("/events/{event_id}/registrations", response=list[RegistrationOut])
+@paginate(LimitOffsetPagination)
+def list_registrations(request: HttpRequest, event_id: int):  # type: ignore[no-untyped-def]
+    event = selectors.get_event_for(request.user, event_id)
+    return selectors.visible_registrations(request.user, event).order_by("pk")
+
+
+@router.post("/events/{event_id}/registrations", response={201: RegistrationOut})
+def register(request: HttpRequest, event_id: int, payload: RegistrationIn) -> Status[Registration]:
+    event = selectors.get_event_for(request.user, event_id)
+    person = person_in_scope(request.user, payload.person_id, "person_id")
+    return Status(201, services.register(actor=request.user, event=event, person=person))
+
+
+@router.post("/events/{event_id}/check-in", response=RegistrationOut)
+def check_in(request: HttpRequest, event_id: int, payload: CheckInIn) -> Registration:
+    event = selectors.get_event_for(request.user, event_id)
+    return services.check_in(actor=request.user, event=event, code=payload.code)
