@@ -34,10 +34,13 @@ def test_demo_is_deterministic_for_a_seed() -> None:
     assert first.units == len(units) > 40
     Term.objects.all().delete()
     from branchwork.access.models import Grant
+    from branchwork.activities.models import Event, EventSeries
     from branchwork.imports.models import ImportJob
     from branchwork.org.models import Post
     from branchwork.people.models import Household, Person
 
+    Event.objects.all().delete()
+    EventSeries.objects.all().delete()
     ImportJob.objects.all().delete()
     Grant.objects.all().delete()
     User.objects.all().delete()

@@ -1,12 +1,14 @@
-"""The contact log in the demo: most households were visited, called or messaged over the past
-year, a few long ago or never; some contacts ask for a follow-up, a handful of them due now
-for the demo's officers (so their "My work" has something in it)."""
+"""Activities in the demo. The contact log: most households were visited, called or messaged
+over the past year, a few long ago or never; some contacts ask for a follow-up, a handful of
+them due now for the demo's officers (so their "My work" has something in it). Events: a few
+per branch, past and coming, a weekly class in some, with registrations and attendance."""
 
 from __future__ import annotations
 
 import datetime as dt
 import random
 from collections import defaultdict
+from typing import Any
 
 from django.db.models import Q
 from django.utils import timezone
@@ -15,7 +17,7 @@ from branchwork.access.models import Grant
 from branchwork.core.bulk import bulk_insert
 from branchwork.people.models import Household, HouseholdMember
 
-from .models import Contact
+from .models import Contact, Registration
 
 NOTES = (
     "体調を伺った。変わりなし",
@@ -93,4 +95,119 @@ def add_contact_demo(today: dt.date | None = None, rng: random.Random | None = N
             "created_at",
         ),
         rows,
+    )
+
+
+EVENT_TITLES = {
+    "cultural": ("가을 문화공연", "秋の文化公演", "Autumn cultural evening"),
+    "sport": ("동포 운동회", "同胞運動会", "Community sports day"),
+    "language_class": ("어린이 우리말 교실", "子どものウリマル教室", "Korean class for children"),
+    "information": ("연금 설명회", "年金説明会", "Pensions information session"),
+    "commemoration": ("창립 기념 모임", "創立記念の集い", "Founding anniversary gathering"),
+    "friendship": ("지역 다문화 교류회", "地域の多文化交流会", "Neighbourhood friendship evening"),
+    "meeting": ("분회장 회의", "分会長会議", "Group leaders' meeting"),
+}
+
+
+def add_event_demo(today: dt.date | None = None, rng: random.Random | None = None) -> int:
+    """A few events per branch over the past and coming two months (a weekly class among
+    them), with registrations of the branch's people and, for past events, who came."""
+    import secrets
+
+    from branchwork.org.models import Unit, UnitKind
+    from branchwork.people.models import Person
+
+    from .models import Event, EventKind, EventSeries
+
+    today = today or timezone.localdate()
+    rng = rng or random.Random(7)  # noqa: S311 (fictional demo data)
+    kinds = {k.code: k for k in EventKind.objects.all()}
+    now = timezone.now()
+    branches = list(Unit.objects.filter(kind=UnitKind.BRANCH).order_by("pk"))
+    people_of: dict[int, list[int]] = defaultdict(list)
+    for unit_id, pk in Person.objects.filter(erased_at__isnull=True).values_list("unit_id", "pk"):
+        people_of[unit_id].append(pk)
+    units_under = defaultdict(list)
+    for pk, path in Unit.objects.values_list("pk", "path"):
+        for branch in branches:
+            if path.startswith(branch.path):
+                units_under[branch.pk].append(pk)
+    events: list[Event] = []
+    for branch in branches:
+        for _n in range(rng.randint(2, 5)):
+            code = rng.choice([c for c in EVENT_TITLES if c != "language_class"])
+            day = today + dt.timedelta(days=rng.randint(-60, 60))
+            events.append(_demo_event(branch, kinds[code], day, rng, now))
+        if rng.random() < 0.5:  # a weekly class, ten sessions from a month ago
+            ko, ja, en = EVENT_TITLES["language_class"]
+            series = EventSeries.objects.create(
+                unit=branch, kind=kinds["language_class"], title_ko=ko, title_ja=ja, title_en=en
+            )
+            first = today - dt.timedelta(days=28)
+            for n in range(10):
+                event = _demo_event(
+                    branch, kinds["language_class"], first + dt.timedelta(weeks=n), rng, now
+                )
+                event.series = series
+                events.append(event)
+    for event in events:
+        event.public_key = secrets.token_urlsafe(18)[:24]
+    Event.objects.bulk_create(events, batch_size=1000)
+    rows = []
+    for event in events:
+        pool = [p for u in units_under[event.unit_id] for p in people_of.get(u, [])]
+        if not pool:
+            continue
+        chosen = rng.sample(pool, min(len(pool), rng.randint(5, event.capacity or 40)))
+        for pk in chosen:
+            came = event.ends_at < now and rng.random() < 0.75
+            rows.append(
+                (
+                    event.pk,
+                    pk,
+                    "registered",
+                    secrets.token_urlsafe(18)[:24],
+                    False,
+                    event.starts_at if came else None,
+                    now,
+                    "",
+                    "",
+                )
+            )
+    bulk_insert(
+        Registration,
+        (
+            "event",
+            "person",
+            "status",
+            "code",
+            "walk_in",
+            "attended_at",
+            "created_at",
+            "guest_name",
+            "guest_contact",
+        ),
+        rows,
+    )
+    return len(events)
+
+
+def _demo_event(unit: Any, kind: Any, day: dt.date, rng: random.Random, now: dt.datetime) -> Any:
+    from .models import Event
+
+    ko, ja, en = EVENT_TITLES[kind.code]
+    hour = rng.choice((10, 13, 14, 18))
+    starts = timezone.make_aware(dt.datetime.combine(day, dt.time(hour)))
+    return Event(
+        unit=unit,
+        kind=kind,
+        title_ko=ko,
+        title_ja=ja,
+        title_en=en,
+        starts_at=starts,
+        ends_at=starts + dt.timedelta(hours=rng.choice((1, 2, 3))),
+        venue=rng.choice(("支部会館", "区民センター", "朝鮮初級学校 講堂", "公園")),
+        capacity=rng.choice((None, 30, 50, 100)),
+        audience="public" if kind.code == "friendship" else "members",
+        created_at=now,
     )

@@ -351,6 +351,9 @@ def _build_demo(size: str, seed: int) -> DemoResult:
     from branchwork.activities.demo import add_contact_demo
 
     add_contact_demo(b.today, b.rng)
+    from branchwork.activities.demo import add_event_demo
+
+    add_event_demo(b.today, b.rng)
     result.units = Unit.objects.count()
     result.people = Person.objects.count()
     result.terms = Term.objects.count()
