@@ -23,6 +23,7 @@ from branchwork.access.scoping import scope_for
 from branchwork.access.views import client_ip
 from branchwork.core.errors import PermissionDeniedError
 from branchwork.core.forms import apply_errors, submit
+from branchwork.imports.paper import render_pdf
 from branchwork.org import selectors as org_selectors
 from branchwork.org.models import Unit
 from branchwork.org.selectors import get_unit_for
@@ -322,4 +323,82 @@ def public_event(request: HttpRequest, key: str) -> HttpResponse:
         "activities/public_event.html",
         {"event": event, "form": form, "left": left, "done": done, "qr": qr},
         status=200,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Events run on paper: the attendance sheet, and its ticks entered afterwards
+# --------------------------------------------------------------------------------------------
+
+SHEET_BLANK_LINES = 10  # for those who come without registering
+
+
+def _sheet_rows(event: Event) -> list[tuple[int, Registration]]:
+    """The registrations in the sheet's order (numbered as printed): the same on paper and on
+    the screen where the ticks are entered."""
+    registrations = (
+        event.registrations.exclude(status=RegistrationStatus.CANCELLED)
+        .select_related("person__unit")
+        .order_by("status", "person__family_name_kana", "person__given_name_kana", "pk")
+    )
+    return list(enumerate(registrations, start=1))
+
+
+def _organised(request: HttpRequest, pk: int) -> Event:
+    event = selectors.get_event_for(request.user, pk)
+    if not scope_for(request.user).has("edit", event.unit):
+        raise PermissionDeniedError("edit")
+    return event
+
+
+@login_required
+@require_GET
+def attendance_sheet(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        event = _organised(request, pk)
+    except PermissionDeniedError:
+        return render(request, "403.html", status=403)
+    lang = (translation.get_language() or "ja")[:2]
+    when = timezone.localtime(event.starts_at).strftime("%Y-%m-%d %H:%M")
+    pdf = render_pdf(
+        "activities/paper/attendance.html",
+        {
+            "event": event,
+            "when": when,
+            "rows": _sheet_rows(event),
+            "blanks": range(SHEET_BLANK_LINES),
+        },
+        title=event.title,
+        lang=lang,
+    )
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="attendance-{event.pk}.pdf"'
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def attendance(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        event = _organised(request, pk)
+    except PermissionDeniedError:
+        return render(request, "403.html", status=403)
+    error = ""
+    if request.method == "POST":
+        try:
+            present = {int(v) for v in request.POST.getlist("present")}
+            count = services.record_attendance(actor=request.user, event=event, present=present)
+        except ValueError:
+            error = _("A ticked line is not a registration for this event.")
+        except ValidationError as exc:
+            error = " ".join(exc.messages)
+        else:
+            messages.success(
+                request, _("Attendance is saved: %(count)s present.") % {"count": count}
+            )
+            return redirect("activities:event", pk=event.pk)
+    return render(
+        request,
+        "activities/attendance.html",
+        {"event": event, "rows": _sheet_rows(event), "error": error},
     )

@@ -37,3 +37,8 @@ urlpatterns += [
 ]
 
 urlpatterns += [path("e/<str:key>/", event_views.public_event, name="public-event")]
+
+urlpatterns += [
+    path("events/<int:pk>/attendance/", event_views.attendance, name="attendance"),
+    path("events/<int:pk>/attendance.pdf", event_views.attendance_sheet, name="attendance-sheet"),
+]

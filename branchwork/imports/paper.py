@@ -351,6 +351,15 @@ def labels_pdf(households: Iterable[Household], *, lang: str, layout: str = "21"
     return _pdf(html, lang)
 
 
+def render_pdf(template: str, context: dict[str, Any], *, title: str, lang: str) -> bytes:
+    """Another app's printed page (extending imports/paper/base.html) as a PDF in ``lang``,
+    with the fonts it needs embedded."""
+    with translation.override(lang):
+        page = _page(title, lang, timezone.localdate())
+        html = render_to_string(template, {**page, **context})
+    return _pdf(html, lang)
+
+
 def _page(title: str, lang: str, today: dt.date) -> dict[str, Any]:
     return {"title": title, "lang": lang, "printed": formats.date_format(today, "DATE_FORMAT")}
 
