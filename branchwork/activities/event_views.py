@@ -31,7 +31,7 @@ from branchwork.people.search import search
 from branchwork.people.selectors import get_person_for, person_in_scope, visible_people
 
 from . import calendars, selectors, services
-from .forms import CheckInForm, EventForm, GuestForm, RegisterForm
+from .forms import CheckInForm, EventForm, GuestForm, RegisterForm, WalkInForm
 from .models import Event, Registration, RegistrationStatus
 
 PAGE = 30
@@ -167,15 +167,27 @@ def check_in(request: HttpRequest, pk: int) -> HttpResponse:
     if not scope_for(request.user).has("edit", event.unit):
         return render(request, "403.html", status=403)
     form = CheckInForm(request.POST if "code" in request.POST else None)
+    walk_in = WalkInForm(request.POST if "walk_in" in request.POST else None)
     if request.method == "POST":
         try:
             if "registration" in request.POST:
-                registration = event.registrations.filter(
-                    pk=int(request.POST["registration"] or 0)
-                ).first()
+                number = request.POST["registration"]
+                registration = (
+                    event.registrations.filter(pk=int(number)).first() if number.isdigit() else None
+                )
                 if registration is None:
                     raise Http404
                 done = services.check_in(actor=request.user, event=event, code=registration.code)
+            elif "walk_in" in request.POST:
+                done = None
+                if walk_in.is_valid():
+                    try:
+                        person = person_in_scope(
+                            request.user, walk_in.cleaned_data["walk_in"], "walk_in"
+                        )
+                        done = services.walk_in(actor=request.user, event=event, person=person)
+                    except ValidationError as exc:
+                        apply_errors(walk_in, exc)
             elif form.is_valid():
                 done = services.check_in(
                     actor=request.user, event=event, code=form.cleaned_data["code"]
@@ -205,6 +217,7 @@ def check_in(request: HttpRequest, pk: int) -> HttpResponse:
             "counts": selectors.attendance_counts(event),
             "query": query,
             "waiting": waiting.select_related("person").order_by("pk")[:50],
+            "walk_in": walk_in,
         },
     )
 

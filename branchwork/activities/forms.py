@@ -112,3 +112,11 @@ class GuestForm(forms.Form):
         max_length=200,
         help_text=_("Only to reach you about this event."),
     )
+
+
+class WalkInForm(forms.Form):
+    walk_in = forms.IntegerField(
+        label=_("person number"),
+        min_value=1,
+        help_text=_("Someone who came without registering: added and marked present."),
+    )

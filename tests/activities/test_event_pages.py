@@ -124,3 +124,18 @@ def test_no_event_page_shows_another_branchs_private_events_or_people(
         assert response.status_code == 200 and MARK_B not in response.content.decode(), url
     # The region's event: A's officer may not run its door.
     assert client.get(reverse("activities:check-in", args=[regional.pk])).status_code == 403
+
+
+def test_a_walk_in_is_added_at_the_door_and_strays_are_refused(federation: Federation) -> None:
+    event = make_event(federation, capacity=1)
+    services.register(actor=federation.officer_a, event=event, person=federation.person_a)
+    came = make_person(federation.a)
+    client = signed_in(federation.officer_a)
+    door = reverse("activities:check-in", args=[event.pk])
+    assert client.post(door, {"walk_in": came.pk}).status_code == 302
+    added = Registration.objects.get(event=event, person=came)
+    assert added.walk_in and added.attended_at is not None
+    refused = client.post(door, {"walk_in": federation.person_b.pk})
+    assert refused.status_code == 200 and MARK_B not in refused.content.decode()
+    assert not Registration.objects.filter(person=federation.person_b).exists()
+    assert client.post(door, {"registration": "x"}).status_code == 404
