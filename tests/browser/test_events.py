@@ -40,14 +40,14 @@ def test_make_an_event_register_two_and_check_one_in_by_qr(page: Page, demo: Any
     switch_language(page, "ko")
     page.goto("/units/B0101/events/new/")
     starts = timezone.localtime() + dt.timedelta(days=2)
-    page.fill("input[name=title_ko]", "가을 문화공연")
+    page.fill("input[name=title_ko]", "시월 마당극 공연")
     page.fill("input[name=starts_at]", starts.strftime("%Y-%m-%dT%H:%M"))
     page.fill("input[name=ends_at]", (starts + dt.timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"))
     page.fill("input[name=capacity]", "50")
     no_horizontal_overflow(page, PHONE["width"])
     with page.expect_navigation():
         page.click("form button[type=submit].primary")
-    event = Event.objects.get(title_ko="가을 문화공연")
+    event = Event.objects.get(title_ko="시월 마당극 공연")
     assert path_of(page) == f"/events/{event.pk}/"
 
     branch = Unit.objects.get(code="B0101")
