@@ -127,6 +127,19 @@ def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _event_page(request, event, form)
 
 
+@login_required
+@require_GET
+def event_counts(request: HttpRequest, pk: int) -> HttpResponse:
+    """The event's counts alone: the event page asks for them every few seconds, so those at
+    the door and those watching see people arrive."""
+    event = selectors.get_event_for(request.user, pk)
+    return render(
+        request,
+        "activities/_counts.html",
+        {"event": event, "counts": selectors.attendance_counts(event)},
+    )
+
+
 def _registration_for(request: HttpRequest, pk: int, rid: int) -> Registration:
     event = selectors.get_event_for(request.user, pk)
     registration = selectors.visible_registrations(request.user, event).filter(pk=rid).first()

@@ -42,3 +42,5 @@ urlpatterns += [
     path("events/<int:pk>/attendance/", event_views.attendance, name="attendance"),
     path("events/<int:pk>/attendance.pdf", event_views.attendance_sheet, name="attendance-sheet"),
 ]
+
+urlpatterns += [path("events/<int:pk>/counts/", event_views.event_counts, name="counts")]

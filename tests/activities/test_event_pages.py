@@ -82,7 +82,7 @@ def test_the_door_checks_in_by_code_and_refuses_others(federation: Federation) -
     assert mine.attended_at is not None
     page = client.get(door).content.decode()
     counts = re.search(r'data-testid="counts"[^>]*>([^<]*)<', page)
-    assert counts is not None and re.findall(r"\d+", counts.group(1)) in (["1", "1"],)
+    assert counts is not None and re.findall(r"\d+", counts.group(1)) == ["1", "0", "1"]
     assert 'name="registration"' not in page  # nobody left to check in
     qr = client.get(reverse("activities:registration-qr", args=[event.pk, mine.pk]))
     assert qr["Content-Type"] == "image/svg+xml" and b"<svg" in qr.content
@@ -139,3 +139,22 @@ def test_a_walk_in_is_added_at_the_door_and_strays_are_refused(federation: Feder
     assert refused.status_code == 200 and MARK_B not in refused.content.decode()
     assert not Registration.objects.filter(person=federation.person_b).exists()
     assert client.post(door, {"registration": "x"}).status_code == 404
+
+
+def test_the_counts_refresh_on_their_own_and_only_for_those_who_see_the_event(
+    federation: Federation,
+) -> None:
+    event = make_event(federation)
+    registration = services.register(
+        actor=federation.officer_a, event=event, person=federation.person_a
+    )
+    client = signed_in(federation.officer_a)
+    url = reverse("activities:counts", args=[event.pk])
+    page = client.get(reverse("activities:event", args=[event.pk])).content.decode()
+    assert f'hx-get="{url}"' in page and 'hx-trigger="every 5s"' in page
+    before = re.findall(r"\d+", client.get(url).content.decode().split(">", 1)[1])
+    services.check_in(actor=federation.officer_a, event=event, code=registration.code)
+    after = re.findall(r"\d+", client.get(url).content.decode().split(">", 1)[1])
+    assert before != after and sorted(after) == ["0", "1", "1"]
+    private_b = make_event(federation, actor=federation.officer_b, unit=federation.b)
+    assert client.get(reverse("activities:counts", args=[private_b.pk])).status_code == 404
