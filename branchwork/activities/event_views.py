@@ -35,6 +35,7 @@ from .forms import CheckInForm, EventForm, GuestForm, RegisterForm, WalkInForm
 from .models import Event, Registration, RegistrationStatus
 
 PAGE = 30
+REGISTRATIONS_PAGE = 100
 
 
 @login_required
@@ -99,7 +100,9 @@ def _event_page(request: HttpRequest, event: Event, form: RegisterForm) -> HttpR
         {
             "event": event,
             "counts": selectors.attendance_counts(event),
-            "registrations": registrations[:500],
+            "registrations": Paginator(registrations, REGISTRATIONS_PAGE).get_page(
+                request.GET.get("page")
+            ),
             "form": form,
             "organiser": scope_for(request.user).has("edit", event.unit),
         },

@@ -158,3 +158,18 @@ def test_the_counts_refresh_on_their_own_and_only_for_those_who_see_the_event(
     assert before != after and sorted(after) == ["0", "1", "1"]
     private_b = make_event(federation, actor=federation.officer_b, unit=federation.b)
     assert client.get(reverse("activities:counts", args=[private_b.pk])).status_code == 404
+
+
+def test_a_large_events_registrations_come_a_page_at_a_time(federation: Federation) -> None:
+    from branchwork.activities.event_views import REGISTRATIONS_PAGE
+
+    event = make_event(federation)
+    people = [make_person(federation.a, family="최") for _ in range(REGISTRATIONS_PAGE + 1)]
+    for person in people:
+        services.register(actor=federation.officer_a, event=event, person=person)
+    client = signed_in(federation.officer_a)
+    url = reverse("activities:event", args=[event.pk])
+    first, second = (client.get(url, {"page": n}).content.decode() for n in (1, 2))
+    cancel = "/cancel/"
+    assert first.count(cancel) == REGISTRATIONS_PAGE and second.count(cancel) == 1
+    assert "?page=2" in first
