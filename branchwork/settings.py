@@ -127,6 +127,7 @@ INSTALLED_APPS = [
     "branchwork.people",
     "branchwork.imports",
     "branchwork.activities",
+    "branchwork.news",
     "branchwork.home",
     "branchwork.api",
 ]

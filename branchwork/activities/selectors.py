@@ -86,11 +86,11 @@ def follow_ups_due_for(user: Any, ahead_days: int = FOLLOW_UP_AHEAD_DAYS) -> Que
 # --------------------------------------------------------------------------------------------
 
 
-def _paths_above(user: Any) -> list[str]:
-    """The paths of the units above the user's granted units (their events concern the user's
-    people too: a region's commemoration, the federation's congress)."""
+def paths_above(user: Any, perm: str = "view") -> list[str]:
+    """The paths of the units above the user's granted units (their events and news concern
+    the user's people too: a region's commemoration, the federation's congress)."""
     out: set[str] = set()
-    for path in scope_for(user).paths("view"):
+    for path in scope_for(user).paths(perm):
         out |= {path[: i * PATH_STEP] for i in range(1, len(path) // PATH_STEP)}
     return sorted(out)
 
@@ -99,7 +99,7 @@ def visible_events(user: Any) -> QuerySet[Event]:
     """Events organised by the user's units and the units above them, and public events."""
     scope = scope_for(user)
     cond = scope.q("view", "unit__path") | Q(audience=Audience.PUBLIC)
-    above = _paths_above(user)
+    above = paths_above(user)
     if above:
         cond |= Q(unit__path__in=above)
     return Event.objects.filter(cond).select_related("unit", "kind")

@@ -17,6 +17,7 @@ from .access import router as access_router
 from .activities import router as activities_router
 from .exports import router as exports_router
 from .imports import router as imports_router
+from .news import router as news_router
 from .org import router as org_router
 from .people import router as people_router
 from .reference import router as reference_router
@@ -82,3 +83,4 @@ api.add_router("/", people_router)
 api.add_router("/", exports_router)
 api.add_router("/", imports_router)
 api.add_router("/", activities_router)
+api.add_router("/", news_router)

@@ -15,6 +15,7 @@ from django.urls import reverse
 from branchwork.access.models import AuditEvent, User
 from branchwork.activities.models import Contact, Registration
 from branchwork.core.errors import PermissionDeniedError
+from branchwork.news.models import Delivery, Newsletter
 from branchwork.org.models import PostType, Term
 from branchwork.people import services
 from branchwork.people.merge import MERGE_FIELDS, merge_people, person_links
@@ -174,6 +175,13 @@ def _make_rows(
         ),
         ("activities.registration", "person"): lambda: Registration.objects.create(
             event=_event(fed), person=merged, code="merge-test"
+        ),
+        ("news.delivery", "person"): lambda: Delivery.objects.create(
+            newsletter=Newsletter.objects.create(unit=fed.a, title_ja="便り"),
+            person=merged,
+            email="merged@example.jp",
+            language="ja",
+            token="merge-test",
         ),
         ("people.provision", "person"): lambda: Provision.objects.create(
             person=merged,

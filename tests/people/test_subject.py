@@ -114,7 +114,11 @@ def test_export_holds_every_section(federation: Federation, rich_a: Person) -> N
     assert [t["post"] for t in data["officer_terms"]] == [PostType.objects.get(code="chair").name]
     assert data["user_account"] is None
     # Every later model is there, even when it holds nothing about the person.
-    assert data["other"] == {"activities.contact": [], "activities.registration": []}
+    assert data["other"] == {
+        "activities.contact": [],
+        "activities.registration": [],
+        "news.delivery": [],
+    }
     actions = [e["action"] for e in data["audit_events"]]
     assert "update" in actions and "update_sensitive" in actions and "consent_given" in actions
     assert actions[-1] == "subject_export"  # the export lists itself
