@@ -22,7 +22,6 @@ from django.utils.translation import gettext_lazy as _
 
 from branchwork.activities.models import LocalisedTitleMixin
 
-
 # A send that has not reported progress for this long has stopped (its worker was killed).
 STALE_AFTER = dt.timedelta(minutes=3)
 
