@@ -159,8 +159,10 @@ def add_event_demo(today: dt.date | None = None, rng: random.Random | None = Non
         if not pool:
             continue
         chosen = rng.sample(pool, min(len(pool), rng.randint(5, event.capacity or 40)))
-        for pk in chosen:
+        for i, pk in enumerate(chosen):
             came = event.ends_at < now and rng.random() < 0.75
+            # One organises and two help: the participation ladder has all its steps.
+            role = "organiser" if i == 0 else "helper" if i < 3 else "participant"
             rows.append(
                 (
                     event.pk,
@@ -172,6 +174,7 @@ def add_event_demo(today: dt.date | None = None, rng: random.Random | None = Non
                     now,
                     "",
                     "",
+                    role,
                 )
             )
     bulk_insert(
@@ -186,6 +189,7 @@ def add_event_demo(today: dt.date | None = None, rng: random.Random | None = Non
             "created_at",
             "guest_name",
             "guest_contact",
+            "role",
         ),
         rows,
     )

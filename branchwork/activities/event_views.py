@@ -117,7 +117,9 @@ def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
     def run(data: dict[str, Any]) -> Registration:
         person = person_in_scope(request.user, data["person"], "person")
-        return services.register(actor=request.user, event=event, person=person)
+        return services.register(
+            actor=request.user, event=event, person=person, role=data.get("role") or "participant"
+        )
 
     try:
         done = submit(request, form, run, success=_("The person is registered."))

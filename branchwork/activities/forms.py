@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from branchwork.people.forms import DateInput
 
-from .models import NOTE_MAX, Audience, ContactChannel, EventKind
+from .models import NOTE_MAX, Audience, ContactChannel, EventKind, RegistrationRole
 from .selectors import DEFAULT_QUIET_DAYS
 
 
@@ -93,6 +93,13 @@ class RegisterForm(forms.Form):
         label=_("person number"),
         min_value=1,
         help_text=_("The number on the person's page."),
+    )
+    role = forms.ChoiceField(
+        label=_("role"),
+        choices=RegistrationRole.choices,
+        initial=RegistrationRole.PARTICIPANT,
+        required=False,
+        help_text=_("Helping and organising count on the participation ladder."),
     )
 
 

@@ -259,6 +259,12 @@ class RegistrationStatus(models.TextChoices):
     CANCELLED = "cancelled", _("cancelled")
 
 
+class RegistrationRole(models.TextChoices):
+    PARTICIPANT = "participant", _("taking part")
+    HELPER = "helper", _("helping")
+    ORGANISER = "organiser", _("organising")
+
+
 class Registration(models.Model):
     """A person's place at an event, or on its waiting list; ``code`` is what their QR code
     carries, checked against the event at the door. Someone who registered from the public
@@ -278,6 +284,13 @@ class Registration(models.Model):
         max_length=10, choices=RegistrationStatus.choices, default=RegistrationStatus.REGISTERED
     )
     code = models.CharField(max_length=32, unique=True)
+    # What the person does at the event: the participation ladder counts helping and organising.
+    role = models.CharField(
+        _("role"),
+        max_length=12,
+        choices=RegistrationRole.choices,
+        default=RegistrationRole.PARTICIPANT,
+    )
     walk_in = models.BooleanField(_("walk-in"), default=False)
     attended_at = models.DateTimeField(_("attended"), null=True, blank=True)
     registered_by = models.ForeignKey(

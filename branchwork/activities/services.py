@@ -31,6 +31,7 @@ from .models import (
     EventStatus,
     PartnerOrganisation,
     Registration,
+    RegistrationRole,
     RegistrationStatus,
 )
 
@@ -277,17 +278,28 @@ def _taken(event: Event) -> int:
 
 
 @transaction.atomic
-def register(*, actor: Any, event: Event, person: Person) -> Registration:
-    """An officer registers a person of their units for an event they may see; at capacity
-    the person goes on the waiting list. Registering twice returns the first registration."""
+def register(
+    *, actor: Any, event: Event, person: Person, role: str = RegistrationRole.PARTICIPANT
+) -> Registration:
+    """An officer registers a person of their units for an event they may see, taking part,
+    helping or organising; at capacity the person goes on the waiting list. Registering twice
+    returns the first registration (with the role given the second time)."""
     if not scope_for(actor).has("edit", person.unit):
         raise PermissionDeniedError("edit")
     refuse_if_erased(person, "person")
+    if role not in RegistrationRole.values:
+        raise invalid("role", _("Choose what the person does at the event."))
     event = _locked(event)
     _refuse_closed(event)
     current = event.registrations.filter(person=person).exclude(status=RegistrationStatus.CANCELLED)
     found = current.first()
     if found is not None:
+        if found.role != role:
+            found.role = role
+            found.save(update_fields=["role"])
+            audit.record(
+                actor=actor, action="update", obj=found, unit_id=person.unit_id, fields=["role"]
+            )
         return found
     full = event.capacity is not None and _taken(event) >= event.capacity
     registration = Registration.objects.create(
@@ -295,10 +307,15 @@ def register(*, actor: Any, event: Event, person: Person) -> Registration:
         person=person,
         status=RegistrationStatus.WAITING if full else RegistrationStatus.REGISTERED,
         code=_new_key(),
+        role=role,
         registered_by=actor if getattr(actor, "pk", None) else None,
     )
     audit.record(
-        actor=actor, action="create", obj=registration, unit_id=person.unit_id, fields=["status"]
+        actor=actor,
+        action="create",
+        obj=registration,
+        unit_id=person.unit_id,
+        fields=["status", "role"],
     )
     return registration
 

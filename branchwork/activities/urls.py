@@ -8,6 +8,7 @@ urlpatterns = [
     path("households/<int:pk>/contacts/", views.household_contacts, name="household-contacts"),
     path("units/<str:code>/quiet/", views.quiet_households, name="quiet-households"),
     path("contacts/<int:pk>/done/", views.follow_up_done, name="follow-up-done"),
+    path("units/<str:code>/participation/", views.participation, name="participation"),
 ]
 
 from . import event_views  # noqa: E402

@@ -8,6 +8,8 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db.models import Count
+from django.db.models.functions import Substr
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -106,3 +108,55 @@ def follow_up_done(request: HttpRequest, pk: int) -> HttpResponse:
     if contact.household_id:
         return redirect("activities:household-contacts", pk=contact.household_id)
     return redirect("people:detail", pk=contact.person_id)
+
+
+@login_required
+@require_GET
+def participation(request: HttpRequest, code: str) -> HttpResponse:
+    """The participation ladder of a unit: how many of its people stand at each level, for the
+    unit as a whole and for each unit directly under it (one query each)."""
+    from branchwork.org.models import PATH_STEP, Unit
+    from branchwork.people.selectors import visible_people
+
+    from . import ladder
+
+    unit = get_unit_for(request.user, code)
+    people = visible_people(request.user).filter(
+        unit__path__startswith=unit.path, erased_at__isnull=True, deceased_date__isnull=True
+    )
+    totals = ladder.level_counts(people)
+    children = list(
+        scope_for(request.user)
+        .filter(Unit.objects.filter(parent=unit), "view", path_field="path")
+        .order_by("path")
+    )
+    rows = []
+    if children:
+        width = len(unit.path) + PATH_STEP
+        grouped = (
+            ladder.with_level(people.exclude(unit=unit))
+            .annotate(branch=Substr("unit__path", 1, width))
+            .order_by()
+            .values("branch", "level")
+            .annotate(n=Count("pk"))
+            .order_by()
+        )
+        by_child: dict[str, dict[int, int]] = {}
+        for row in grouped:
+            by_child.setdefault(row["branch"], {})[row["level"]] = row["n"]
+        for child in children:
+            found = by_child.get(child.path, {})
+            counts = [found.get(level, 0) for level, _name in ladder.LEVELS]
+            rows.append((child, counts, sum(counts)))
+    return render(
+        request,
+        "activities/participation.html",
+        {
+            "unit": unit,
+            "totals": totals,
+            "total": sum(n for _l, _n, n in totals),
+            "levels": ladder.LEVELS,
+            "rows": rows,
+            "window": ladder.WINDOW_DAYS,
+        },
+    )

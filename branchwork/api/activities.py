@@ -174,6 +174,7 @@ class RegistrationOut(Schema):
     person_id: int | None
     guest_name: str
     status: str
+    role: str
     walk_in: bool
     attended: bool
 
@@ -184,6 +185,7 @@ class RegistrationOut(Schema):
 
 class RegistrationIn(Schema):
     person_id: int
+    role: str = Field("participant", pattern=r"^(participant|helper|organiser)$")
 
 
 class CheckInIn(Schema):
@@ -241,7 +243,10 @@ def list_registrations(request: HttpRequest, event_id: int):  # type: ignore[no-
 def register(request: HttpRequest, event_id: int, payload: RegistrationIn) -> Status[Registration]:
     event = selectors.get_event_for(request.user, event_id)
     person = person_in_scope(request.user, payload.person_id, "person_id")
-    return Status(201, services.register(actor=request.user, event=event, person=person))
+    return Status(
+        201,
+        services.register(actor=request.user, event=event, person=person, role=payload.role),
+    )
 
 
 @router.post("/events/{event_id}/check-in", response=RegistrationOut)

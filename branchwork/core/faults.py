@@ -13,9 +13,15 @@ import os
 import time
 from pathlib import Path
 
+_passed: dict[str, int] = {}
+
 
 def point(name: str) -> None:
+    """Stop here when asked; with ``BRANCHWORK_FAULT_AFTER=N``, at the point's N+1st pass."""
     if os.environ.get("BRANCHWORK_FAULT") != name:
+        return
+    _passed[name] = _passed.get(name, 0) + 1
+    if _passed[name] <= int(os.environ.get("BRANCHWORK_FAULT_AFTER", "0")):
         return
     marker = os.environ.get("BRANCHWORK_FAULT_FILE")
     if marker:

@@ -15,4 +15,13 @@ urlpatterns = [
     path("n/<str:code>/", views.public_news, name="public-news"),
     path("n/<str:code>/<int:pk>/", views.public_bulletin, name="public-bulletin"),
     path("n/<str:code>/atom.xml", UnitNewsFeed(), name="atom"),
+    path("units/<str:code>/newsletters/", views.unit_newsletters, name="unit-newsletters"),
+    path("units/<str:code>/newsletters/new/", views.newsletter_create, name="newsletter-create"),
+    path("newsletters/<int:pk>/", views.newsletter_detail, name="newsletter"),
+    path("newsletters/<int:pk>/edit/", views.newsletter_edit, name="newsletter-edit"),
+    path("newsletters/<int:pk>/progress/", views.newsletter_progress, name="newsletter-progress"),
+    path("newsletters/<int:pk>/send/", views.newsletter_send, name="newsletter-send"),
+    path("newsletters/<int:pk>/resume/", views.newsletter_resume, name="newsletter-resume"),
+    # The link in every newsletter (no account needed).
+    path("u/<str:token>/", views.unsubscribe, name="unsubscribe"),
 ]

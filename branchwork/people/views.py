@@ -137,6 +137,8 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
             return render(request, "403.html", status=403)
     elif request.method == "POST":
         return HttpResponse(status=400)
+    from branchwork.activities.ladder import LEVEL_NAMES, level_of
+
     return render(
         request,
         "people/person_detail.html",
@@ -149,6 +151,7 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "household_link": current_household(person),
             "consents": person.consents.all(),
             "memberships": _memberships_shown(scope, person),
+            "level": LEVEL_NAMES[level_of(person)],
         },
     )
 

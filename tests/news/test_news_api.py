@@ -62,3 +62,35 @@ def test_a_sibling_branchs_private_news_is_not_served(federation: Federation) ->
     assert {i["id"] for i in own.get("/api/v1/news", **own_auth).json()["items"]} == {
         b.pk for b in secret.values()
     }
+
+
+def test_draft_preview_and_send_a_newsletter_over_the_api(
+    federation: Federation, settings: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    from branchwork.people.models import Consent, Person
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    Person.objects.filter(pk=federation.person_a.pk).update(email="a@example.jp")
+    Consent.objects.create(
+        person=federation.person_a, kind="newsletter", given_on="2026-01-01", source="form"
+    )
+    client, auth = api_for(federation.officer_a)
+    body = {"unit": "A", "title_ja": "便り", "description_ja": "本文", "age_max": 10, "age_min": 20}
+    bad = client.post("/api/v1/newsletters", body, content_type="application/json", **auth)
+    assert bad.status_code == 422 and bad.json()["detail"][0]["loc"] == ["body", "age_max"]
+    body.pop("age_max"), body.pop("age_min")
+    made = client.post("/api/v1/newsletters", body, content_type="application/json", **auth)
+    assert made.status_code == 201, made.content
+    pk = made.json()["id"]
+    assert client.get(f"/api/v1/newsletters/{pk}/preview", **auth).json() == {
+        "segment": 1,
+        "recipients": 1,
+    }
+    with django_capture_on_commit_callbacks(execute=True):
+        sent = client.post(f"/api/v1/newsletters/{pk}/send", **auth)
+    assert sent.status_code == 200 and sent.json()["total"] == 1
+    counts = client.get(f"/api/v1/newsletters/{pk}/counts", **auth).json()
+    assert counts["status"] == "sent" and counts["sent"] == 1
+    again = client.post(f"/api/v1/newsletters/{pk}/send", **auth)
+    assert again.status_code == 422

@@ -1,0 +1,13 @@
+"""Newsletters are sent by the task worker (``branchwork serve`` starts one)."""
+
+from __future__ import annotations
+
+from django_tasks import task
+
+from . import sending
+
+
+@task()
+def send_newsletter(newsletter_id: int) -> dict[str, int]:
+    """Send a queued newsletter; the stored result holds the delivery counts only."""
+    return sending.run(newsletter_id)
