@@ -41,6 +41,10 @@ def test_demo_is_deterministic_for_a_seed() -> None:
 
     Event.objects.all().delete()
     EventSeries.objects.all().delete()
+    from branchwork.news.models import Bulletin, Newsletter
+
+    Newsletter.objects.all().delete()
+    Bulletin.objects.all().delete()
     ImportJob.objects.all().delete()
     Grant.objects.all().delete()
     User.objects.all().delete()

@@ -9,6 +9,7 @@ urlpatterns = [
     path("units/<str:code>/quiet/", views.quiet_households, name="quiet-households"),
     path("contacts/<int:pk>/done/", views.follow_up_done, name="follow-up-done"),
     path("units/<str:code>/participation/", views.participation, name="participation"),
+    path("units/<str:code>/life-events/", views.life_events, name="life-events"),
 ]
 
 from . import event_views  # noqa: E402

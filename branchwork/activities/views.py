@@ -12,6 +12,7 @@ from django.db.models import Count
 from django.db.models.functions import Substr
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -23,6 +24,7 @@ from branchwork.people.selectors import get_household_for
 
 from . import selectors, services
 from .forms import ContactForm, QuietForm
+from .models import NOTE_MAX
 
 PAGE = 50
 
@@ -38,7 +40,13 @@ def household_contacts(request: HttpRequest, pk: int) -> HttpResponse:
         .select_related("person")
         .order_by("pk")
     ]
-    form = ContactForm(request.POST or None, members=members)
+    suggested = {  # from a suggested contact (a life event): the person and a note
+        k: request.GET[k][: NOTE_MAX if k == "note" else 20]
+        for k in ("person", "note")
+        if request.GET.get(k)
+    }
+    initial = {"contacted_on": timezone.localdate(), "channel": "visit", **suggested}
+    form = ContactForm(request.POST or None, members=members, initial=initial)
     if request.method == "POST":
         if not may_edit:
             return render(request, "403.html", status=403)
@@ -158,5 +166,27 @@ def participation(request: HttpRequest, code: str) -> HttpResponse:
             "levels": ladder.LEVELS,
             "rows": rows,
             "window": ladder.WINDOW_DAYS,
+        },
+    )
+
+
+@login_required
+@require_GET
+def life_events(request: HttpRequest, code: str) -> HttpResponse:
+    """Births, deaths, marriages, children entering school and milestone birthdays around
+    now: each a suggested contact, marked once someone has been in touch."""
+    from . import life_events as events
+
+    unit = get_unit_for(request.user, code)
+    found = events.life_events(request.user, unit)
+    return render(
+        request,
+        "activities/life_events.html",
+        {
+            "unit": unit,
+            "events": found,
+            "window": events.WINDOW_DAYS,
+            "limited": len(found) >= events.LIMIT,
+            "may_edit": scope_for(request.user).has("edit", unit),
         },
     )

@@ -253,3 +253,76 @@ def register(request: HttpRequest, event_id: int, payload: RegistrationIn) -> St
 def check_in(request: HttpRequest, event_id: int, payload: CheckInIn) -> Registration:
     event = selectors.get_event_for(request.user, event_id)
     return services.check_in(actor=request.user, event=event, code=payload.code)
+
+
+# --------------------------------------------------------------------------------------------
+# Life events and the participation ladder
+# --------------------------------------------------------------------------------------------
+
+
+class LifeEventOut(Schema):
+    kind: str
+    day: dt.date
+    person_id: int
+    person: str
+    detail: str
+    household_id: int | None
+    contacted: bool
+
+
+class LevelOut(Schema):
+    level: int
+    name: str
+    count: int
+
+
+class PersonLevelOut(Schema):
+    person_id: int
+    level: int
+    name: str
+
+
+@router.get("/units/{code}/life-events", response=list[LifeEventOut])
+def unit_life_events(request: HttpRequest, code: str) -> list[dict[str, object]]:
+    """Births, deaths and marriages of the last month, children entering school next April
+    and the coming month's milestone birthdays of the unit's people (its subtree)."""
+    from branchwork.activities.life_events import life_events
+
+    unit = get_unit_for(request.user, code)
+    return [
+        {
+            "kind": e.kind,
+            "day": e.day,
+            "person_id": e.person.pk,
+            "person": e.person.display_name,
+            "detail": e.detail,
+            "household_id": e.household_id,
+            "contacted": e.contacted,
+        }
+        for e in life_events(request.user, unit)
+    ]
+
+
+@router.get("/units/{code}/participation", response=list[LevelOut])
+def unit_participation(request: HttpRequest, code: str) -> list[dict[str, object]]:
+    """How many of the unit's people (its subtree) stand at each step of the ladder."""
+    from branchwork.activities import ladder
+    from branchwork.people.selectors import visible_people
+
+    unit = get_unit_for(request.user, code)
+    people = visible_people(request.user).filter(
+        unit__path__startswith=unit.path, erased_at__isnull=True, deceased_date__isnull=True
+    )
+    return [
+        {"level": level, "name": name, "count": n} for level, name, n in ladder.level_counts(people)
+    ]
+
+
+@router.get("/people/{person_id}/participation", response=PersonLevelOut)
+def person_participation(request: HttpRequest, person_id: int) -> dict[str, object]:
+    from branchwork.activities import ladder
+    from branchwork.people.selectors import get_person_for
+
+    person = get_person_for(request.user, person_id)
+    level = ladder.level_of(person)
+    return {"person_id": person.pk, "level": level, "name": str(ladder.LEVEL_NAMES[level])}

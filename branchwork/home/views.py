@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -22,10 +24,27 @@ def my_work(request: HttpRequest) -> HttpResponse:
         "terms_ending": list(org_selectors.terms_ending_for(request.user)[:20]),
         "vacancies": org_selectors.vacancies_for(request.user, limit=20),
         "follow_ups": list(activity_selectors.follow_ups_due_for(request.user)[:20]),
+        "suggested": _suggested_contacts(request.user, scope),
         "today": timezone.localdate(),
         "no_grants": scope.is_empty,
     }
     return render(request, "home/my_work.html", context)
+
+
+SUGGESTED = 10
+
+
+def _suggested_contacts(user: Any, scope: Any) -> list[Any]:
+    """Life events nobody has been in touch about yet, for the officers of branches and
+    groups (a region's staff open the page of the unit they want: it is long)."""
+    from branchwork.activities.life_events import life_events
+    from branchwork.org.models import UnitKind
+
+    out: list[Any] = []
+    for unit in org_selectors.root_units(user):
+        if unit.kind in (UnitKind.BRANCH, UnitKind.GROUP) and scope.has("edit", unit):
+            out += [e for e in life_events(user, unit) if not e.contacted and e.household_id]
+    return sorted(out, key=lambda e: e.day)[:SUGGESTED]
 
 
 def healthz(request: HttpRequest) -> HttpResponse:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -120,3 +121,23 @@ def test_unit_sums_and_no_leak(federation: Federation) -> None:
     assert officer_a.get(reverse("activities:participation", args=["B"])).status_code in (403, 404)
     own = officer_a.get(reverse("activities:participation", args=["A"])).content.decode()
     assert MARK_B not in own
+
+
+def test_the_ladder_and_life_events_over_the_api(federation: Federation) -> None:
+    from branchwork.access.services import create_api_token
+
+    token = create_api_token(user=federation.officer_a, name="t", days=1)[1]
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+    client = Client()
+    levels = client.get("/api/v1/units/A/participation", **auth).json()
+    assert [x["count"] for x in levels] == [0, 0, 0, 0, 1]  # A's chair leads
+    person = client.get(f"/api/v1/people/{federation.person_a.pk}/participation", **auth).json()
+    assert person["level"] == ladder.LEADS
+    assert client.get("/api/v1/units/A/life-events", **auth).json() == []
+    for url in (
+        "/api/v1/units/B/participation",
+        f"/api/v1/people/{federation.person_b.pk}/participation",
+        "/api/v1/units/B/life-events",
+    ):
+        response = client.get(url, **auth)
+        assert response.status_code == 404 and MARK_B not in response.content.decode()
