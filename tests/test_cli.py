@@ -41,6 +41,9 @@ def test_demo_is_deterministic_for_a_seed() -> None:
 
     Event.objects.all().delete()
     EventSeries.objects.all().delete()
+    from branchwork.activities.models import PartnerOrganisation
+
+    PartnerOrganisation.objects.all().delete()
     from branchwork.news.models import Bulletin, Newsletter
 
     Newsletter.objects.all().delete()

@@ -215,3 +215,58 @@ def _demo_event(unit: Any, kind: Any, day: dt.date, rng: random.Random, now: dt.
         audience="public" if kind.code == "friendship" else "members",
         created_at=now,
     )
+
+
+PARTNERS = [
+    ("区役所 多文化共生課", "行政", "多文化共生課 担当"),
+    ("地域の日本語学校", "学校", "教頭"),
+    ("市民団体 ともに生きる会", "市民団体", "事務局"),
+    ("商店街振興組合", "商店街", "理事長"),
+]
+
+
+def add_partner_demo(rng: random.Random | None = None) -> int:
+    """A partner or two for each region and for some branches, with a person to reach, and
+    the branches' friendship events held with their own partner."""
+    from branchwork.org.models import Unit, UnitKind
+
+    from .models import Event, PartnerContact, PartnerOrganisation
+
+    rng = rng or random.Random(13)  # noqa: S311 (fictional demo data)
+    made: list[PartnerOrganisation] = []
+    units = list(Unit.objects.filter(kind__in=[UnitKind.REGION, UnitKind.BRANCH]).order_by("pk"))
+    for unit in units:
+        if unit.kind == UnitKind.BRANCH and rng.random() < 0.5:
+            continue
+        for name, kind, role in rng.sample(PARTNERS, 2 if unit.kind == UnitKind.REGION else 1):
+            made.append(
+                PartnerOrganisation(
+                    unit=unit,
+                    name=name,
+                    kind=kind,
+                    contact_name=role,
+                    phone=f"06-{rng.randint(1000, 9999)}-{rng.randint(1000, 9999)}",
+                )
+            )
+    PartnerOrganisation.objects.bulk_create(made, batch_size=1000)
+    PartnerContact.objects.bulk_create(
+        [
+            PartnerContact(
+                partner=p, name=rng.choice(("佐藤", "鈴木", "高橋", "田中")), role="担当"
+            )
+            for p in made
+            if rng.random() < 0.5
+        ],
+        batch_size=1000,
+    )
+    own = {p.unit_id: p for p in made}
+    Through = Event.partners.through
+    links = [
+        Through(event_id=pk, partnerorganisation_id=own[unit_id].pk)
+        for pk, unit_id in Event.objects.filter(kind__code="friendship").values_list(
+            "pk", "unit_id"
+        )
+        if unit_id in own
+    ]
+    Through.objects.bulk_create(links, batch_size=1000)
+    return len(made)

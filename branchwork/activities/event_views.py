@@ -68,7 +68,13 @@ def event_create(request: HttpRequest, code: str) -> HttpResponse:
     unit = get_unit_for(request.user, code)
     if not scope_for(request.user).has("edit", unit):
         return render(request, "403.html", status=403)
-    form = EventForm(request.POST or None, initial={"audience": "members"})
+    from .partners import partners_for_unit
+
+    form = EventForm(
+        request.POST or None,
+        initial={"audience": "members"},
+        partners=partners_for_unit(request.user, unit),
+    )
 
     def run(data: dict[str, Any]) -> Event:
         texts = {k: data[k] for k in services.TEXT_FIELDS if k in data}
@@ -81,6 +87,7 @@ def event_create(request: HttpRequest, code: str) -> HttpResponse:
             venue=data["venue"],
             capacity=data["capacity"],
             audience=data["audience"],
+            partners=list(data.get("partners") or ()),
             **texts,
         )
 

@@ -8,7 +8,14 @@ from django.utils.translation import gettext_lazy as _
 
 from branchwork.people.forms import DateInput
 
-from .models import NOTE_MAX, Audience, ContactChannel, EventKind, RegistrationRole
+from .models import (
+    NOTE_MAX,
+    Audience,
+    ContactChannel,
+    EventKind,
+    PartnerOrganisation,
+    RegistrationRole,
+)
 from .selectors import DEFAULT_QUIET_DAYS
 
 
@@ -86,6 +93,22 @@ class EventForm(forms.Form):
     description_ko = forms.CharField(
         label=_("description (Korean)"), required=False, widget=forms.Textarea({"rows": 3})
     )
+    partners = forms.ModelMultipleChoiceField(
+        label=_("partner organisations"),
+        queryset=PartnerOrganisation.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("For a joint event: the organisations it is held with."),
+    )
+
+    def __init__(self, *args: Any, partners: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["partners"]
+        assert isinstance(field, forms.ModelMultipleChoiceField)
+        if partners is None or not partners.exists():
+            del self.fields["partners"]
+        else:
+            field.queryset = partners
 
 
 class RegisterForm(forms.Form):
@@ -127,3 +150,27 @@ class WalkInForm(forms.Form):
         min_value=1,
         help_text=_("Someone who came without registering: added and marked present."),
     )
+
+
+class PartnerForm(forms.Form):
+    name = forms.CharField(label=_("name"), max_length=200)
+    kind = forms.CharField(
+        label=_("kind"),
+        max_length=100,
+        required=False,
+        help_text=_("A ward office, a school, a citizens' group …"),
+    )
+    contact_name = forms.CharField(label=_("contact person"), max_length=200, required=False)
+    email = forms.EmailField(label=_("e-mail"), required=False)
+    phone = forms.CharField(label=_("phone"), max_length=30, required=False)
+    notes = forms.CharField(
+        label=_("notes"), max_length=1000, required=False, widget=forms.Textarea({"rows": 3})
+    )
+    active = forms.BooleanField(label=_("active"), required=False, initial=True)
+
+
+class PartnerContactForm(forms.Form):
+    name = forms.CharField(label=_("name"), max_length=200)
+    role = forms.CharField(label=_("role there"), max_length=100, required=False)
+    email = forms.EmailField(label=_("e-mail"), required=False)
+    phone = forms.CharField(label=_("phone"), max_length=30, required=False)

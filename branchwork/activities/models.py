@@ -147,6 +147,27 @@ class PartnerOrganisation(models.Model):
         return self.name
 
 
+class PartnerContact(models.Model):
+    """Someone to reach at a partner organisation (beyond its main contact person)."""
+
+    partner = models.ForeignKey(
+        PartnerOrganisation, on_delete=models.CASCADE, related_name="contacts"
+    )
+    name = models.CharField(_("name"), max_length=200)
+    role = models.CharField(_("role there"), max_length=100, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("contact at a partner")
+        verbose_name_plural = _("contacts at partners")
+        ordering = ["name", "pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class LocalisedTitleMixin(models.Model):
     title_ko = models.CharField(_("title (Korean)"), max_length=200, blank=True)
     title_ja = models.CharField(_("title (Japanese)"), max_length=200, blank=True)

@@ -197,8 +197,11 @@ def create_event(
     if audience not in Audience.values:
         raise invalid("audience", _("Choose who the event is open to."))
     _check_event(starts_at=starts_at, ends_at=ends_at, capacity=capacity, texts=texts)
-    for partner in partners:
-        if not scope_for(actor).has("view", partner.unit):
+    if partners:
+        from .partners import partners_for_unit
+
+        allowed = set(partners_for_unit(actor, unit).values_list("pk", flat=True))
+        if any(p.pk not in allowed for p in partners):
             raise invalid("partners", _("No partner organisation with this number in your units."))
     event = Event.objects.create(
         unit=unit,

@@ -46,3 +46,17 @@ urlpatterns += [
 ]
 
 urlpatterns += [path("events/<int:pk>/counts/", event_views.event_counts, name="counts")]
+
+from . import partner_views  # noqa: E402
+
+urlpatterns += [
+    path("units/<str:code>/partners/", partner_views.unit_partners, name="unit-partners"),
+    path("units/<str:code>/partners/new/", partner_views.partner_create, name="partner-create"),
+    path("partners/<int:pk>/", partner_views.partner_detail, name="partner"),
+    path("partners/<int:pk>/edit/", partner_views.partner_edit, name="partner-edit"),
+    path(
+        "partners/<int:pk>/contacts/<int:cid>/remove/",
+        partner_views.partner_contact_remove,
+        name="partner-contact-remove",
+    ),
+]

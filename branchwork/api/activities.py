@@ -12,8 +12,18 @@ from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
+from branchwork.activities import partners as partner_services
 from branchwork.activities import selectors, services
-from branchwork.activities.models import NOTE_MAX, Contact, Event, EventKind, Registration
+from branchwork.activities.models import (
+    NOTE_MAX,
+    Contact,
+    Event,
+    EventKind,
+    PartnerContact,
+    PartnerOrganisation,
+    Registration,
+)
+from branchwork.activities.partners import visible_partners
 from branchwork.core.errors import invalid
 from branchwork.org.selectors import get_unit_for, unit_in_scope
 from branchwork.people.models import Household
@@ -167,6 +177,7 @@ class EventIn(Schema):
     venue: str = Field("", max_length=300)
     capacity: int | None = Field(None, ge=1)
     audience: str = Field("members", pattern=r"^(members|residents|public)$")
+    partners: list[int] = Field(default_factory=list, max_length=20)
 
 
 class RegistrationOut(Schema):
@@ -218,6 +229,9 @@ def create_event(request: HttpRequest, payload: EventIn) -> Status[Event]:
     if kind is None:
         raise invalid("kind", _("No kind of event with this code."))
     texts = payload.dict(include=set(services.TEXT_FIELDS))
+    chosen = list(visible_partners(request.user).filter(pk__in=payload.partners))
+    if len(chosen) != len(set(payload.partners)):
+        raise invalid("partners", _("No partner organisation with this number in your units."))
     event = services.create_event(
         actor=request.user,
         unit=unit,
@@ -227,6 +241,7 @@ def create_event(request: HttpRequest, payload: EventIn) -> Status[Event]:
         venue=payload.venue,
         capacity=payload.capacity,
         audience=payload.audience,
+        partners=chosen,
         **texts,
     )
     return Status(201, event)
@@ -326,3 +341,93 @@ def person_participation(request: HttpRequest, person_id: int) -> dict[str, obje
     person = get_person_for(request.user, person_id)
     level = ladder.level_of(person)
     return {"person_id": person.pk, "level": level, "name": str(ladder.LEVEL_NAMES[level])}
+
+
+# --------------------------------------------------------------------------------------------
+# Partner organisations
+# --------------------------------------------------------------------------------------------
+
+
+class PartnerContactOut(Schema):
+    id: int
+    name: str
+    role: str
+    email: str
+    phone: str
+
+
+class PartnerOut(Schema):
+    id: int
+    unit: str
+    name: str
+    kind: str
+    contact_name: str
+    email: str
+    phone: str
+    notes: str
+    active: bool
+
+    @staticmethod
+    def resolve_unit(obj: PartnerOrganisation) -> str:
+        return obj.unit.code
+
+
+class PartnerDetailOut(PartnerOut):
+    contacts: list[PartnerContactOut]
+    joint_events: list[int]
+
+    @staticmethod
+    def resolve_contacts(obj: PartnerOrganisation) -> list[PartnerContact]:
+        return list(obj.contacts.all())
+
+
+class PartnerIn(Schema):
+    unit: str
+    name: str = Field(max_length=200)
+    kind: str = Field("", max_length=100)
+    contact_name: str = Field("", max_length=200)
+    email: str = Field("", max_length=254)
+    phone: str = Field("", max_length=30)
+    notes: str = Field("", max_length=1000)
+
+
+class PartnerContactIn(Schema):
+    name: str = Field(max_length=200)
+    role: str = Field("", max_length=100)
+    email: str = Field("", max_length=254)
+    phone: str = Field("", max_length=30)
+
+
+@router.get("/partners", response=list[PartnerOut])
+@paginate(LimitOffsetPagination)
+def list_partners(request: HttpRequest, unit: str | None = None):  # type: ignore[no-untyped-def]
+    found = visible_partners(request.user)
+    if unit:
+        found = found.filter(unit__path__startswith=get_unit_for(request.user, unit).path)
+    return found.order_by("name", "pk")
+
+
+@router.get("/partners/{partner_id}", response=PartnerDetailOut)
+def get_partner(request: HttpRequest, partner_id: int) -> PartnerOrganisation:
+    """A partner with the people to reach there and the joint events the caller may see."""
+    partner = partner_services.get_partner_for(request.user, partner_id)
+    events = selectors.visible_events(request.user).filter(partners=partner).order_by("-starts_at")
+    partner.joint_events = list(events.values_list("pk", flat=True)[:200])  # type: ignore[attr-defined]
+    return partner
+
+
+@router.post("/partners", response={201: PartnerOut})
+def create_partner(request: HttpRequest, payload: PartnerIn) -> Status[PartnerOrganisation]:
+    unit = unit_in_scope(request.user, payload.unit, "unit")
+    values = payload.dict(exclude={"unit"})
+    return Status(201, partner_services.create_partner(actor=request.user, unit=unit, **values))
+
+
+@router.post("/partners/{partner_id}/contacts", response={201: PartnerContactOut})
+def add_partner_contact(
+    request: HttpRequest, partner_id: int, payload: PartnerContactIn
+) -> Status[PartnerContact]:
+    partner = partner_services.get_partner_for(request.user, partner_id)
+    return Status(
+        201, partner_services.add_contact(actor=request.user, partner=partner, **payload.dict())
+    )

@@ -354,6 +354,9 @@ def _build_demo(size: str, seed: int) -> DemoResult:
     from branchwork.activities.demo import add_event_demo
 
     add_event_demo(b.today, b.rng)
+    from branchwork.activities.demo import add_partner_demo
+
+    add_partner_demo(b.rng)
     from branchwork.news.demo import add_news_demo
 
     add_news_demo(b.today, b.rng)
