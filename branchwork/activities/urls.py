@@ -10,6 +10,7 @@ urlpatterns = [
     path("contacts/<int:pk>/done/", views.follow_up_done, name="follow-up-done"),
     path("units/<str:code>/participation/", views.participation, name="participation"),
     path("units/<str:code>/life-events/", views.life_events, name="life-events"),
+    path("units/<str:code>/activity/", views.activity, name="activity"),
 ]
 
 from . import event_views  # noqa: E402

@@ -190,3 +190,15 @@ def life_events(request: HttpRequest, code: str) -> HttpResponse:
             "may_edit": scope_for(request.user).has("edit", unit),
         },
     )
+
+
+@login_required
+@require_GET
+def activity(request: HttpRequest, code: str) -> HttpResponse:
+    """A unit's last twelve months, month by month: events, attendance, contacts."""
+    unit = get_unit_for(request.user, code)
+    rows = selectors.activity_summary(request.user, unit)
+    totals = {k: sum(r[k] for r in rows) for k in ("events", "attendances", "contacts")}
+    return render(
+        request, "activities/activity.html", {"unit": unit, "rows": rows, "totals": totals}
+    )
