@@ -160,7 +160,7 @@ def activity_summary(
     """Month by month over the last ``months`` months (the current one included) for the
     unit and its subtree, within the user's scope: events held, attendances, people who came,
     contacts and households contacted. Three grouped queries, whatever the unit's size."""
-    from django.db.models.functions import TruncMonth
+    from branchwork.core.db import MonthOf
 
     today = today or timezone.localdate()
     month_list = _months(today, months)
@@ -176,7 +176,7 @@ def activity_summary(
         starts_at__lte=timezone.now(),
     )
     held = (
-        events.annotate(month=TruncMonth("starts_at", tzinfo=tz))
+        events.annotate(month=MonthOf("starts_at"))
         .values("month")
         .annotate(n=Count("pk"))
         .order_by()
@@ -184,7 +184,7 @@ def activity_summary(
     came = (
         Registration.objects.filter(event__in=events, attended_at__isnull=False)
         .exclude(status=RegistrationStatus.CANCELLED)
-        .annotate(month=TruncMonth("event__starts_at", tzinfo=tz))
+        .annotate(month=MonthOf("event__starts_at"))
         .values("month")
         .annotate(n=Count("pk"), people=Count("person", distinct=True))
         .order_by()
@@ -197,14 +197,14 @@ def activity_summary(
             contacted_on__gte=start,
             contacted_on__lte=today,
         )
-        .annotate(month=TruncMonth("contacted_on"))
+        .annotate(month=MonthOf("contacted_on", is_datetime=False))
         .values("month")
         .annotate(n=Count("pk"), households=Count("household", distinct=True))
         .order_by()
     )
 
-    def key(value: Any) -> dt.date:
-        return value.date() if isinstance(value, dt.datetime) else value
+    def key(value: str) -> dt.date:
+        return dt.date(int(value[:4]), int(value[5:7]), 1)
 
     rows = {
         m: {"month": m, "events": 0, "attendances": 0, "people": 0, "contacts": 0, "households": 0}

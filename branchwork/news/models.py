@@ -163,6 +163,7 @@ class Delivery(models.Model):
     status = models.CharField(max_length=10, choices=DeliveryStatus.choices, default="pending")
     token = models.CharField(max_length=32, unique=True)
     attempted_at = models.DateTimeField(null=True, blank=True)
+    claim = models.CharField(max_length=16, blank=True)  # the run that took it in hand
     sent_at = models.DateTimeField(null=True, blank=True)
     error = models.CharField(max_length=200, blank=True)
 

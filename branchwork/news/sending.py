@@ -276,23 +276,42 @@ def unsubscribe_url(token: str) -> str:
     return settings.SITE_URL.rstrip("/") + reverse("news:unsubscribe", args=[token])
 
 
-def message_for(
-    newsletter: Newsletter, delivery: Delivery, connection: Any
-) -> EmailMultiAlternatives:
-    with translation.override(delivery.language):
-        link = unsubscribe_url(delivery.token)
-        context = {
-            "newsletter": newsletter,
-            "subject": newsletter.title,
-            "text": newsletter.description,
-            "unit": newsletter.unit.name,
-            "unsubscribe": link,
-        }
-        body = render_to_string("news/mail/newsletter.txt", context)
-        html = render_to_string("news/mail/newsletter.html", context)
+LINK = "branchwork-unsubscribe-link"  # stands for each recipient's link in the rendered text
+
+
+class Composer:
+    """Renders the newsletter once per language (the unsubscribe link left as a placeholder)
+    and makes each recipient's message from it: the templates are not rendered again for every
+    one of fifty thousand people."""
+
+    def __init__(self, newsletter: Newsletter) -> None:
+        self.newsletter = newsletter
+        self.rendered: dict[str, tuple[str, str, str]] = {}
+        self.link = unsubscribe_url(LINK)  # each recipient's token replaces the placeholder
+
+    def _render(self, language: str) -> tuple[str, str, str]:
+        if language not in self.rendered:
+            with translation.override(language):
+                context = {
+                    "newsletter": self.newsletter,
+                    "subject": self.newsletter.title,
+                    "text": self.newsletter.description,
+                    "unit": self.newsletter.unit.name,
+                    "unsubscribe": self.link,
+                }
+                self.rendered[language] = (
+                    self.newsletter.title,
+                    render_to_string("news/mail/newsletter.txt", context),
+                    render_to_string("news/mail/newsletter.html", context),
+                )
+        return self.rendered[language]
+
+    def message(self, delivery: Delivery, connection: Any) -> EmailMultiAlternatives:
+        subject, body, html = self._render(delivery.language)
+        link = self.link.replace(LINK, delivery.token)
         message = EmailMultiAlternatives(
-            subject=newsletter.title,
-            body=body,
+            subject=subject,
+            body=body.replace(self.link, link),
             from_email=settings.DEFAULT_FROM_EMAIL,
             to=[delivery.email],
             connection=connection,
@@ -303,19 +322,27 @@ def message_for(
                 "Auto-Submitted": "auto-generated",
             },
         )
-        message.attach_alternative(html, "text/html")
-    return message
+        message.attach_alternative(html.replace(self.link, link), "text/html")
+        return message
 
 
 class _Stop(Exception):
     """The SMTP server cannot be reached: the send stops, the rest stays pending."""
 
 
-def _mark(pk: int, status: str, error: str = "") -> None:
-    values: dict[str, Any] = {"status": status, "error": error[:200]}
-    if status == DeliveryStatus.SENT:
-        values["sent_at"] = timezone.now()
-    Delivery.objects.filter(pk=pk, status=DeliveryStatus.SENDING).update(**values)
+def _record(outcomes: list[tuple[int, str, str]]) -> None:
+    """Write what became of a claimed group, in one transaction. Until it commits, the group
+    stays "sending": a crash before it makes the group unknown, never sent again."""
+    by_outcome: dict[tuple[str, str], list[int]] = {}
+    for pk, status, error in outcomes:
+        by_outcome.setdefault((status, error[:200]), []).append(pk)
+    now = timezone.now()
+    with transaction.atomic():
+        for (status, error), pks in by_outcome.items():
+            values: dict[str, Any] = {"status": status, "error": error}
+            if status == DeliveryStatus.SENT:
+                values["sent_at"] = now
+            Delivery.objects.filter(pk__in=pks, status=DeliveryStatus.SENDING).update(**values)
 
 
 def _send_one(connection: Any, message: EmailMultiAlternatives) -> tuple[str, str]:
@@ -378,31 +405,40 @@ def run(newsletter_id: int) -> dict[str, int]:
 
 def _send_pending(newsletter: Newsletter, connection: Any) -> None:
     pending = Delivery.objects.filter(newsletter=newsletter, status=DeliveryStatus.PENDING)
+    composer = Composer(newsletter)
+    run_key = secrets.token_hex(8)  # names this run's claims
     while True:
         ids = list(pending.order_by("pk").values_list("pk", flat=True)[:BATCH])
         if not ids:
             return
         for start in range(0, len(ids), CLAIM):
             group = ids[start : start + CLAIM]
-            # The claim: committed before any of the group is handed to the server.
+            # The claim: committed before any of the group is handed to the server. Another
+            # run's claim on the same rows fails the status condition, so none is sent twice.
             with transaction.atomic():
                 Delivery.objects.filter(pk__in=group, status=DeliveryStatus.PENDING).update(
-                    status=DeliveryStatus.SENDING, attempted_at=timezone.now()
+                    status=DeliveryStatus.SENDING, attempted_at=timezone.now(), claim=run_key
                 )
                 claimed = list(
                     Delivery.objects.filter(
-                        pk__in=group, status=DeliveryStatus.SENDING, attempted_at__isnull=False
+                        pk__in=group, status=DeliveryStatus.SENDING, claim=run_key
                     )
                     .annotate(consent=consented_of_delivery())
                     .order_by("pk")
                 )
-            for delivery in claimed:
-                if not delivery.consent or not delivery.email:
-                    _mark(delivery.pk, DeliveryStatus.SKIPPED, "no consent")
-                    continue
-                status, error = _send_one(connection, message_for(newsletter, delivery, connection))
-                faults.point("newsletter-after-send")  # handed over, not yet recorded
-                _mark(delivery.pk, status, error)
+            outcomes: list[tuple[int, str, str]] = []
+            try:
+                for delivery in claimed:
+                    if not delivery.consent or not delivery.email:
+                        outcomes.append((delivery.pk, DeliveryStatus.SKIPPED, "no consent"))
+                        continue
+                    status, error = _send_one(connection, composer.message(delivery, connection))
+                    faults.point("newsletter-after-send")  # handed over, not yet recorded
+                    outcomes.append((delivery.pk, status, error))
+            finally:
+                # A stop mid-group records what is known; the rest of the group stays
+                # "sending" and so becomes unknown.
+                _record(outcomes)
         Newsletter.objects.filter(pk=newsletter.pk).update(heartbeat_at=timezone.now())
 
 
