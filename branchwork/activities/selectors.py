@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import Count, Exists, F, Max, Min, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 from django.utils import timezone
 
@@ -48,18 +48,22 @@ def quiet_households(user: Any, unit: Unit, days: int = DEFAULT_QUIET_DAYS) -> Q
     left are not listed."""
     cutoff = timezone.localdate() - dt.timedelta(days=days)
     lived_in = HouseholdMember.objects.filter(household=OuterRef("pk"), until__isnull=True)
+    of_home = Contact.objects.filter(household=OuterRef("pk"))
+    # "No contact since the cutoff" as NOT EXISTS, which the (household, date) index answers
+    # at once; the last contact and the next follow-up are read only for the households kept.
     households = scope_for(user).filter(Household.objects.all(), "view", path_field="unit__path")
     return (
         households.filter(unit__path__startswith=unit.path)
         .filter(Exists(lived_in))
+        .exclude(Exists(of_home.filter(contacted_on__gte=cutoff)))
         .annotate(
-            last_contacted=Max("contacts__contacted_on"),
-            next_follow_up=Min(
-                "contacts__follow_up_on",
-                filter=Q(contacts__follow_up_done_at__isnull=True),
+            last_contacted=Subquery(of_home.order_by("-contacted_on").values("contacted_on")[:1]),
+            next_follow_up=Subquery(
+                of_home.filter(follow_up_done_at__isnull=True, follow_up_on__isnull=False)
+                .order_by("follow_up_on")
+                .values("follow_up_on")[:1]
             ),
         )
-        .filter(Q(last_contacted__lt=cutoff) | Q(last_contacted__isnull=True))
         .select_related("unit")
         .order_by(
             F("next_follow_up").asc(nulls_last=True),
@@ -159,7 +163,7 @@ def activity_summary(
 ) -> list[dict[str, Any]]:
     """Month by month over the last ``months`` months (the current one included) for the
     unit and its subtree, within the user's scope: events held, attendances, people who came,
-    contacts and households contacted. Three grouped queries, whatever the unit's size."""
+    contacts and households contacted. Four grouped queries, whatever the unit's size."""
     from branchwork.core.db import MonthOf
 
     today = today or timezone.localdate()
@@ -189,17 +193,23 @@ def activity_summary(
         .annotate(n=Count("pk"), people=Count("person", distinct=True))
         .order_by()
     )
-    contacts = (
-        visible_contacts(user)
-        .filter(
-            Q(household__unit__path__startswith=unit.path)
-            | Q(household__isnull=True, person__unit__path__startswith=unit.path),
-            contacted_on__gte=start,
-            contacted_on__lte=today,
-        )
+    # Contacts through the units themselves (those of the subtree the user may see), once for
+    # households and once for people without one: an OR across the two joins would make the
+    # database read every contact.
+    units = Unit.objects.filter(scope.q("view", "path"), path__startswith=unit.path).values("pk")
+    dated = Contact.objects.filter(contacted_on__gte=start, contacted_on__lte=today)
+    by_household = (
+        dated.filter(household__unit__in=units)
         .annotate(month=MonthOf("contacted_on", is_datetime=False))
         .values("month")
         .annotate(n=Count("pk"), households=Count("household", distinct=True))
+        .order_by()
+    )
+    by_person = (
+        dated.filter(household__isnull=True, person__unit__in=units)
+        .annotate(month=MonthOf("contacted_on", is_datetime=False))
+        .values("month")
+        .annotate(n=Count("pk"))
         .order_by()
     )
 
@@ -214,6 +224,8 @@ def activity_summary(
         rows[key(row["month"])]["events"] = row["n"]
     for row in came:
         rows[key(row["month"])].update(attendances=row["n"], people=row["people"])
-    for row in contacts:
+    for row in by_household:
         rows[key(row["month"])].update(contacts=row["n"], households=row["households"])
+    for row in by_person:
+        rows[key(row["month"])]["contacts"] += row["n"]
     return [rows[m] for m in month_list]

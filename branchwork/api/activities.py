@@ -431,3 +431,20 @@ def add_partner_contact(
     return Status(
         201, partner_services.add_contact(actor=request.user, partner=partner, **payload.dict())
     )
+
+
+class ActivityMonthOut(Schema):
+    month: dt.date
+    events: int
+    attendances: int
+    people: int
+    contacts: int
+    households: int
+
+
+@router.get("/units/{code}/activity", response=list[ActivityMonthOut])
+def unit_activity(request: HttpRequest, code: str) -> list[dict[str, object]]:
+    """The unit's last twelve months (its subtree, within the caller's scope), month by month:
+    events held, attendances, people who came, contacts and households contacted."""
+    unit = get_unit_for(request.user, code)
+    return selectors.activity_summary(request.user, unit)

@@ -136,3 +136,22 @@ def test_the_activity_summary_counts_month_by_month(federation: Federation) -> N
     # The sibling branch's officer sees none of A's activity on R1's page.
     other = activity_summary(federation.officer_b, federation.r1)
     assert sum(r["contacts"] + r["attendances"] + r["events"] for r in other) == 0
+
+
+def test_the_activity_summary_over_the_api(federation: Federation) -> None:
+    from branchwork.access.services import create_api_token
+
+    grow(federation, 2)
+    auth = {
+        "HTTP_AUTHORIZATION": "Bearer "
+        + create_api_token(user=federation.officer_b, name="t", days=1)[1]
+    }
+    rows = Client().get("/api/v1/units/B/activity", **auth).json()
+    assert len(rows) == 12 and sum(r["contacts"] for r in rows) == 0  # A's are not B's
+    assert Client().get("/api/v1/units/A/activity", **auth).status_code == 404
+    own = {
+        "HTTP_AUTHORIZATION": "Bearer "
+        + create_api_token(user=federation.officer_a, name="t", days=1)[1]
+    }
+    mine = Client().get("/api/v1/units/A/activity", **own).json()
+    assert sum(r["contacts"] for r in mine) == 4
