@@ -227,7 +227,7 @@ WHERE h.unit_id IN ({SUBTREE})
               WHERE m.household_id = h.id AND m.until IS NULL)
   AND NOT EXISTS (SELECT 1 FROM activities_contact c
                   WHERE c.household_id = h.id AND c.contacted_on >= %s)
-ORDER BY next_follow_up IS NULL, next_follow_up, last IS NOT NULL, last, h.id
+ORDER BY next_follow_up ASC NULLS LAST, last ASC NULLS FIRST, h.id
 LIMIT 50
 """,
 ]
