@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PG_PORT ?= 54329
 
-.PHONY: install run test lint typecheck messages test-sqlite test-postgres bench bench-registry audit clean
+.PHONY: install run test lint typecheck messages test-sqlite test-postgres bench bench-registry bench-activities audit clean
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -47,6 +47,9 @@ bench: install
 
 bench-registry: install
 	$(BIN)/python bench/registry.py
+
+bench-activities: install
+	$(BIN)/python bench/activities.py
 
 audit: install
 	$(BIN)/pip install --quiet pip-audit

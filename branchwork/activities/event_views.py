@@ -78,6 +78,23 @@ def event_create(request: HttpRequest, code: str) -> HttpResponse:
 
     def run(data: dict[str, Any]) -> Event:
         texts = {k: data[k] for k in services.TEXT_FIELDS if k in data}
+        sessions = data.get("sessions") or 1
+        if sessions > 1:  # a recurring class: its first session is shown
+            series = services.create_series(
+                actor=request.user,
+                unit=unit,
+                kind=data["kind"],
+                first_starts_at=data["starts_at"],
+                duration=data["ends_at"] - data["starts_at"],
+                sessions=sessions,
+                every_days=data.get("every_days") or 7,
+                venue=data["venue"],
+                capacity=data["capacity"],
+                audience=data["audience"],
+                partners=list(data.get("partners") or ()),
+                **texts,
+            )
+            return series.sessions.order_by("starts_at", "pk").first()  # type: ignore[return-value]
         return services.create_event(
             actor=request.user,
             unit=unit,
@@ -112,6 +129,11 @@ def _event_page(request: HttpRequest, event: Event, form: RegisterForm) -> HttpR
             ),
             "form": form,
             "organiser": scope_for(request.user).has("edit", event.unit),
+            "sessions": list(
+                Event.objects.filter(series_id=event.series_id).order_by("starts_at", "pk")
+            )
+            if event.series_id
+            else [],
         },
     )
 

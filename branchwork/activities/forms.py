@@ -93,6 +93,21 @@ class EventForm(forms.Form):
     description_ko = forms.CharField(
         label=_("description (Korean)"), required=False, widget=forms.Textarea({"rows": 3})
     )
+    sessions = forms.IntegerField(
+        label=_("sessions"),
+        min_value=1,
+        max_value=60,
+        initial=1,
+        required=False,
+        help_text=_("For a class that meets regularly: how many sessions (each a separate date)."),
+    )
+    every_days = forms.IntegerField(
+        label=_("days between sessions"),
+        min_value=1,
+        max_value=31,
+        initial=7,
+        required=False,
+    )
     partners = forms.ModelMultipleChoiceField(
         label=_("partner organisations"),
         queryset=PartnerOrganisation.objects.none(),

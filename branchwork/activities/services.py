@@ -241,6 +241,7 @@ def create_series(
     venue: str = "",
     capacity: int | None = None,
     audience: str = Audience.MEMBERS,
+    partners: Sequence[PartnerOrganisation] = (),
     **texts: str,
 ) -> EventSeries:
     """A recurring class: ``sessions`` events, ``every_days`` apart (a week by default)."""
@@ -265,7 +266,8 @@ def create_series(
             capacity=capacity,
             audience=audience,
             series=series,
-            **texts,  # type: ignore[arg-type]  # only the text fields (checked there)
+            partners=partners,
+            **texts,  # only the text fields (checked there)
         )
     return series
 

@@ -153,6 +153,7 @@ class EventOut(Schema):
     capacity: int | None
     audience: str
     status: str
+    series_id: int | None
 
     @staticmethod
     def resolve_unit(obj: Event) -> str:
@@ -178,6 +179,8 @@ class EventIn(Schema):
     capacity: int | None = Field(None, ge=1)
     audience: str = Field("members", pattern=r"^(members|residents|public)$")
     partners: list[int] = Field(default_factory=list, max_length=20)
+    sessions: int = Field(1, ge=1, le=60)
+    every_days: int = Field(7, ge=1, le=31)
 
 
 class RegistrationOut(Schema):
@@ -232,6 +235,24 @@ def create_event(request: HttpRequest, payload: EventIn) -> Status[Event]:
     chosen = list(visible_partners(request.user).filter(pk__in=payload.partners))
     if len(chosen) != len(set(payload.partners)):
         raise invalid("partners", _("No partner organisation with this number in your units."))
+    if payload.sessions > 1:  # a recurring class: the first session is returned
+        series = services.create_series(
+            actor=request.user,
+            unit=unit,
+            kind=kind,
+            first_starts_at=payload.starts_at,
+            duration=payload.ends_at - payload.starts_at,
+            sessions=payload.sessions,
+            every_days=payload.every_days,
+            venue=payload.venue,
+            capacity=payload.capacity,
+            audience=payload.audience,
+            partners=chosen,
+            **texts,
+        )
+        first = series.sessions.order_by("starts_at", "pk").first()
+        assert first is not None
+        return Status(201, first)
     event = services.create_event(
         actor=request.user,
         unit=unit,
