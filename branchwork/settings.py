@@ -128,6 +128,7 @@ INSTALLED_APPS = [
     "branchwork.imports",
     "branchwork.activities",
     "branchwork.news",
+    "branchwork.care",
     "branchwork.home",
     "branchwork.api",
 ]

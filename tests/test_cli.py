@@ -41,6 +41,9 @@ def test_demo_is_deterministic_for_a_seed() -> None:
 
     Event.objects.all().delete()
     EventSeries.objects.all().delete()
+    from branchwork.care.models import Case
+
+    Case.objects.all().delete()
     from branchwork.activities.models import PartnerOrganisation
 
     PartnerOrganisation.objects.all().delete()
@@ -71,7 +74,13 @@ def test_demo_has_every_kind_of_unit_and_the_demo_logins(
 ) -> None:
     call_command("demo", size="small", seed=1)
     out = capsys.readouterr().out
-    for username in ("central-admin", "regional-officer", "branch-officer", "group-leader"):
+    for username in (
+        "central-admin",
+        "regional-officer",
+        "branch-officer",
+        "group-leader",
+        "case-worker",
+    ):
         assert username in out
         assert User.objects.filter(username=username).exists()
     assert "authenticator" in out  # the admin's second-factor key is printed

@@ -25,6 +25,7 @@ def my_work(request: HttpRequest) -> HttpResponse:
         "vacancies": org_selectors.vacancies_for(request.user, limit=20),
         "follow_ups": list(activity_selectors.follow_ups_due_for(request.user)[:20]),
         "suggested": _suggested_contacts(request.user, scope),
+        "my_cases": _my_cases(request.user, scope),
         "today": timezone.localdate(),
         "no_grants": scope.is_empty,
     }
@@ -32,6 +33,15 @@ def my_work(request: HttpRequest) -> HttpResponse:
 
 
 SUGGESTED = 10
+
+
+def _my_cases(user: Any, scope: Any) -> list[Any]:
+    """The user's open cases as case worker, overdue and nearest due first."""
+    from branchwork.care.selectors import my_cases
+
+    if "cases" not in scope.all_permissions():
+        return []  # without the permission anywhere, no case is one's own to work
+    return list(my_cases(user)[:20])
 
 
 def _suggested_contacts(user: Any, scope: Any) -> list[Any]:

@@ -66,6 +66,10 @@ def ensure_reference_data() -> None:
 
     install_reference_data(Role, PostType)
     install_event_kinds(EventKind)
+    from branchwork.care.models import CaseCategory
+    from branchwork.care.reference import install_case_categories
+
+    install_case_categories(CaseCategory)
 
 
 class _Builder:
@@ -357,6 +361,9 @@ def _build_demo(size: str, seed: int) -> DemoResult:
     from branchwork.activities.demo import add_partner_demo
 
     add_partner_demo(b.rng)
+    from branchwork.care.demo import add_care_demo
+
+    add_care_demo(b.today, b.rng)
     from branchwork.news.demo import add_news_demo
 
     add_news_demo(b.today, b.rng)
@@ -373,6 +380,7 @@ DEMO_USERS = [
     ("regional-officer", "officer", "region"),
     ("branch-officer", "officer", "branch"),
     ("group-leader", "officer", "group"),
+    ("case-worker", "case_worker", "branch"),
 ]
 
 

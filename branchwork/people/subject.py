@@ -280,11 +280,14 @@ def _other(scope: Scope, person: Person) -> dict[str, Any]:
         if not scope.has(needed, person.unit):
             out[object_type_of(model)] = {"withheld": len(rows), "permission": needed}
             continue
+        hidden = getattr(model, "subject_export_hidden", None)  # a model's own rule
         shown = []
         for obj in rows:
             unit = getattr(obj, "unit", None)
             if isinstance(unit, Unit) and not scope.has(needed, unit):
                 shown.append({"outside_your_units": True})
+            elif hidden is not None and hidden(obj, scope):
+                shown.append({"withheld": True})
             else:
                 shown.append(row_of(obj, exclude=(rel.field.name,)))
         out[object_type_of(model)] = shown

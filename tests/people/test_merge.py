@@ -14,6 +14,7 @@ from django.urls import reverse
 
 from branchwork.access.models import AuditEvent, User
 from branchwork.activities.models import Contact, Registration
+from branchwork.care.models import Case, CaseCategory
 from branchwork.core.errors import PermissionDeniedError
 from branchwork.news.models import Delivery, Newsletter
 from branchwork.org.models import PostType, Term
@@ -175,6 +176,13 @@ def _make_rows(
         ),
         ("activities.registration", "person"): lambda: Registration.objects.create(
             event=_event(fed), person=merged, code="merge-test"
+        ),
+        ("care.case", "person"): lambda: Case.objects.create(
+            unit=fed.a,
+            person=merged,
+            category=CaseCategory.objects.get(code="health"),
+            subject="通院の付き添い",
+            due_on=TODAY,
         ),
         ("news.delivery", "person"): lambda: Delivery.objects.create(
             newsletter=Newsletter.objects.create(unit=fed.a, title_ja="便り"),

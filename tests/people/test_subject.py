@@ -117,6 +117,7 @@ def test_export_holds_every_section(federation: Federation, rich_a: Person) -> N
     assert data["other"] == {
         "activities.contact": [],
         "activities.registration": [],
+        "care.case": [],
         "news.delivery": [],
     }
     actions = [e["action"] for e in data["audit_events"]]

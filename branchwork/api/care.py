@@ -1,0 +1,160 @@
+"""Cases over the API: the same confidentiality as the pages (the cases permission on the
+owning unit or above, the case worker, the people named on a restricted case); every read of
+a case is audited."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.http import Http404, HttpRequest
+from django.utils.translation import gettext as _
+from ninja import Field, Router, Schema, Status
+from ninja.pagination import LimitOffsetPagination, paginate
+
+from branchwork.care import selectors, services
+from branchwork.care.models import Case, CaseCategory, CaseNote
+from branchwork.core.errors import invalid
+from branchwork.org.selectors import get_unit_for, unit_in_scope
+from branchwork.people.selectors import get_household_for, person_in_scope
+
+router = Router(tags=["care"])
+
+
+class CaseOut(Schema):
+    id: int
+    unit: str
+    person_id: int | None
+    household_id: int | None
+    category: str
+    subject: str
+    priority: str
+    due_on: dt.date
+    status: str
+    assigned_to: str | None
+    restricted: bool
+    outcome: str
+
+    @staticmethod
+    def resolve_unit(obj: Case) -> str:
+        return obj.unit.code
+
+    @staticmethod
+    def resolve_category(obj: Case) -> str:
+        return obj.category.code
+
+    @staticmethod
+    def resolve_assigned_to(obj: Case) -> str | None:
+        return obj.assigned_to.get_username() if obj.assigned_to else None
+
+
+class NoteOut(Schema):
+    id: int
+    kind: str
+    text: str
+    author: str | None
+    at: dt.datetime
+
+    @staticmethod
+    def resolve_author(obj: CaseNote) -> str | None:
+        return obj.author.get_username() if obj.author else None
+
+
+class CaseDetailOut(CaseOut):
+    notes: list[NoteOut]
+
+    @staticmethod
+    def resolve_notes(obj: Case) -> list[CaseNote]:
+        return list(obj.notes.select_related("author"))
+
+
+class CaseIn(Schema):
+    unit: str
+    person_id: int | None = None
+    household_id: int | None = None
+    category: str
+    subject: str = Field(max_length=services.SUBJECT_MAX)
+    priority: str = Field("normal", pattern=r"^(urgent|high|normal|low)$")
+    due_on: dt.date | None = None
+    restricted: bool = False
+    note: str = Field("", max_length=services.NOTE_MAX)
+
+
+class NoteIn(Schema):
+    text: str = Field(max_length=services.NOTE_MAX)
+
+
+class StatusIn(Schema):
+    status: str
+    outcome: str = Field("", max_length=services.OUTCOME_MAX)
+
+
+@router.get("/cases", response=list[CaseOut])
+@paginate(LimitOffsetPagination)
+def list_cases(  # type: ignore[no-untyped-def]
+    request: HttpRequest, unit: str | None = None, overdue: bool = False
+):
+    """The open cases the caller may see (of ``unit`` and its subtree), nearest due first."""
+    cases = selectors.open_cases(selectors.visible_cases(request.user))
+    if unit:
+        cases = cases.filter(unit__path__startswith=get_unit_for(request.user, unit).path)
+    if overdue:
+        cases = selectors.overdue(cases)
+    return cases.order_by("due_on", "pk")
+
+
+@router.get("/cases/{case_id}", response=CaseDetailOut)
+def get_case(request: HttpRequest, case_id: int) -> Case:
+    case = selectors.get_case_for(request.user, case_id)
+    return services.read_case(actor=request.user, case=case)
+
+
+@router.post("/cases", response={201: CaseOut})
+def open_case(request: HttpRequest, payload: CaseIn) -> Status[Case]:
+    unit = unit_in_scope(request.user, payload.unit, "unit")
+    category = CaseCategory.objects.filter(code=payload.category, active=True).first()
+    if category is None:
+        raise invalid("category", _("No case category with this code."))
+    person = (
+        person_in_scope(request.user, payload.person_id, "person_id") if payload.person_id else None
+    )
+    household = None
+    if payload.household_id:
+        try:
+            household = get_household_for(request.user, payload.household_id)
+        except Http404:
+            raise invalid(
+                "household_id", _("No household with this number in your units.")
+            ) from None
+    case = services.open_case(
+        actor=request.user,
+        unit=unit,
+        category=category,
+        subject=payload.subject,
+        person=person,
+        household=household,
+        priority=payload.priority,
+        due_on=payload.due_on,
+        restricted=payload.restricted,
+        note=payload.note,
+    )
+    return Status(201, case)
+
+
+@router.post("/cases/{case_id}/notes", response={201: NoteOut})
+def add_note(request: HttpRequest, case_id: int, payload: NoteIn) -> Status[CaseNote]:
+    case = selectors.get_case_for(request.user, case_id)
+    return Status(201, services.add_note(actor=request.user, case=case, text=payload.text))
+
+
+@router.post("/cases/{case_id}/status", response=CaseOut)
+def change_status(request: HttpRequest, case_id: int, payload: StatusIn) -> Case:
+    case = selectors.get_case_for(request.user, case_id)
+    return services.change_status(
+        actor=request.user, case=case, status=payload.status, outcome=payload.outcome
+    )
+
+
+@router.post("/cases/{case_id}/escalate", response=CaseOut)
+def escalate(request: HttpRequest, case_id: int) -> Case:
+    case = selectors.get_case_for(request.user, case_id)
+    return services.escalate(actor=request.user, case=case)

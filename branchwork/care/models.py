@@ -1,0 +1,219 @@
+"""Care: confidential cases that climb the tree.
+
+A case is about a person or a household and belongs to a unit (the *owning* unit). It is seen
+by its assigned case worker and by users holding the cases permission on the owning unit or
+above it; a *restricted* case only by its assigned worker and the people named on it. Every
+read of a case is audited. Escalating moves the owning unit up one level; the timeline keeps
+everything that happened.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from branchwork.org.models import LocalisedNameMixin
+
+
+class CaseCategory(LocalisedNameMixin):
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    active = models.BooleanField(_("in use"), default=True)
+
+    class Meta:
+        verbose_name = _("case category")
+        verbose_name_plural = _("case categories")
+        ordering = ["order", "code"]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class Priority(models.TextChoices):
+    URGENT = "urgent", _("urgent")
+    HIGH = "high", _("high")
+    NORMAL = "normal", _("normal")
+    LOW = "low", _("low")
+
+
+# The due date a priority sets when none is given.
+DUE_AFTER = {
+    Priority.URGENT: dt.timedelta(days=2),
+    Priority.HIGH: dt.timedelta(days=7),
+    Priority.NORMAL: dt.timedelta(days=30),
+    Priority.LOW: dt.timedelta(days=90),
+}
+
+
+class CaseStatus(models.TextChoices):
+    NEW = "new", _("new")
+    ASSESSED = "assessed", _("assessed")
+    IN_PROGRESS = "in_progress", _("in progress")
+    WAITING = "waiting", _("waiting")
+    RESOLVED = "resolved", _("resolved")
+    REFERRED = "referred", _("referred")
+    CLOSED = "closed", _("closed")
+
+
+OPEN_STATUSES = (
+    CaseStatus.NEW,
+    CaseStatus.ASSESSED,
+    CaseStatus.IN_PROGRESS,
+    CaseStatus.WAITING,
+)
+
+# Which status may follow which. Resolved and referred cases are closed with an outcome.
+TRANSITIONS: dict[str, tuple[str, ...]] = {
+    CaseStatus.NEW: (CaseStatus.ASSESSED, CaseStatus.REFERRED, CaseStatus.CLOSED),
+    CaseStatus.ASSESSED: (
+        CaseStatus.IN_PROGRESS,
+        CaseStatus.WAITING,
+        CaseStatus.REFERRED,
+        CaseStatus.RESOLVED,
+    ),
+    CaseStatus.IN_PROGRESS: (CaseStatus.WAITING, CaseStatus.RESOLVED, CaseStatus.REFERRED),
+    CaseStatus.WAITING: (CaseStatus.IN_PROGRESS, CaseStatus.RESOLVED, CaseStatus.REFERRED),
+    CaseStatus.RESOLVED: (CaseStatus.CLOSED, CaseStatus.IN_PROGRESS),
+    CaseStatus.REFERRED: (CaseStatus.CLOSED, CaseStatus.IN_PROGRESS),
+    CaseStatus.CLOSED: (),
+}
+
+
+class Case(models.Model):
+    unit = models.ForeignKey(
+        "org.Unit", verbose_name=_("unit"), on_delete=models.PROTECT, related_name="+"
+    )
+    person = models.ForeignKey(
+        "people.Person",
+        verbose_name=_("person"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="cases",
+    )
+    household = models.ForeignKey(
+        "people.Household",
+        verbose_name=_("household"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="cases",
+    )
+    category = models.ForeignKey(CaseCategory, verbose_name=_("category"), on_delete=models.PROTECT)
+    subject = models.CharField(_("subject"), max_length=200)
+    priority = models.CharField(
+        _("priority"), max_length=10, choices=Priority.choices, default=Priority.NORMAL
+    )
+    due_on = models.DateField(_("due"))
+    status = models.CharField(
+        _("status"), max_length=12, choices=CaseStatus.choices, default=CaseStatus.NEW
+    )
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("case worker"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    restricted = models.BooleanField(
+        _("restricted"),
+        default=False,
+        help_text=_("Only the case worker and the people named on the case see it."),
+    )
+    referred_to = models.ForeignKey(
+        "activities.PartnerOrganisation",
+        verbose_name=_("referred to"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    outcome = models.TextField(_("outcome"), max_length=2000, blank=True)
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    opened_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+        ordering = ["due_on", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(person__isnull=False) | Q(household__isnull=False),
+                name="case_about_someone",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["unit", "status", "due_on"], name="case_unit_status_due"),
+            models.Index(fields=["assigned_to", "status"], name="case_worker_status"),
+        ]
+
+    # A person's data export lists their cases to those with the cases permission there; a
+    # restricted case only to its worker and the people named on it.
+    subject_export_permission = "cases"
+
+    def __str__(self) -> str:
+        return f"case #{self.pk}"
+
+    def subject_export_hidden(self, scope: Any) -> bool:
+        if not self.restricted or self.assigned_to_id == scope.user_id:
+            return False
+        return not self.access.filter(user_id=scope.user_id).exists()
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+
+class NoteKind(models.TextChoices):
+    NOTE = "note", _("note")
+    STATUS = "status", _("status changed")
+    ASSIGNED = "assigned", _("assigned")
+    ESCALATED = "escalated", _("escalated")
+    REFERRED = "referred", _("referred")
+    ACCESS = "access", _("access changed")
+
+
+class CaseNote(models.Model):
+    """The timeline: notes and every action taken on the case, never edited."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="notes")
+    kind = models.CharField(max_length=10, choices=NoteKind.choices, default=NoteKind.NOTE)
+    text = models.TextField(_("note"), max_length=4000, blank=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("case note")
+        verbose_name_plural = _("case notes")
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"note #{self.pk}"
+
+
+class CaseAccess(models.Model):
+    """A person named on a restricted case: they see it though they are not its worker."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="access")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["case", "user"], name="case_access_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.user_id}"
