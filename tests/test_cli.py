@@ -41,9 +41,10 @@ def test_demo_is_deterministic_for_a_seed() -> None:
 
     Event.objects.all().delete()
     EventSeries.objects.all().delete()
-    from branchwork.care.models import Case
+    from branchwork.care.models import Case, HelpOffer
 
     Case.objects.all().delete()
+    HelpOffer.objects.all().delete()
     from branchwork.activities.models import PartnerOrganisation
 
     PartnerOrganisation.objects.all().delete()

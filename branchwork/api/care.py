@@ -11,8 +11,8 @@ from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
-from branchwork.care import selectors, services
-from branchwork.care.models import Case, CaseCategory, CaseNote
+from branchwork.care import aid, selectors, services
+from branchwork.care.models import Case, CaseCategory, CaseNote, HelpMatch, HelpOffer
 from branchwork.core.errors import invalid
 from branchwork.org.selectors import get_unit_for, unit_in_scope
 from branchwork.people.selectors import get_household_for, person_in_scope
@@ -158,3 +158,83 @@ def change_status(request: HttpRequest, case_id: int, payload: StatusIn) -> Case
 def escalate(request: HttpRequest, case_id: int) -> Case:
     case = selectors.get_case_for(request.user, case_id)
     return services.escalate(actor=request.user, case=case)
+
+
+# --------------------------------------------------------------------------------------------
+# Mutual aid
+# --------------------------------------------------------------------------------------------
+
+
+class OfferOut(Schema):
+    id: int
+    person_id: int
+    unit: str
+    kinds: list[str]
+    description: str
+    area: str
+    availability: str
+    active: bool
+
+    @staticmethod
+    def resolve_unit(obj: HelpOffer) -> str:
+        return obj.person.unit.code
+
+
+class OfferIn(Schema):
+    person_id: int
+    kinds: list[str] = Field(min_length=1, max_length=7)
+    description: str = Field("", max_length=300)
+    area: str = Field("", max_length=100)
+    availability: str = Field("", max_length=200)
+
+
+class MatchIn(Schema):
+    offer_id: int
+    note: str = Field("", max_length=500)
+
+
+class MatchOut(Schema):
+    id: int
+    offer_id: int
+    case_id: int | None
+    need: str
+    matched_at: dt.datetime
+
+
+@router.get("/offers", response=list[OfferOut])
+@paginate(LimitOffsetPagination)
+def list_offers(request: HttpRequest, unit: str | None = None):  # type: ignore[no-untyped-def]
+    offers = aid.visible_offers(request.user).filter(active=True)
+    if unit:
+        offers = offers.filter(person__unit__path__startswith=get_unit_for(request.user, unit).path)
+    return offers.order_by("-created_at", "-pk")
+
+
+@router.post("/offers", response={201: OfferOut})
+def offer_help(request: HttpRequest, payload: OfferIn) -> Status[HelpOffer]:
+    person = person_in_scope(request.user, payload.person_id, "person_id")
+    offer = aid.offer_help(
+        actor=request.user,
+        person=person,
+        kinds=payload.kinds,
+        description=payload.description,
+        area=payload.area,
+        availability=payload.availability,
+    )
+    return Status(201, offer)
+
+
+@router.get("/cases/{case_id}/nearby-offers", response=list[OfferOut])
+def nearby_offers(request: HttpRequest, case_id: int, kind: str = "") -> list[HelpOffer]:
+    """The offers of help the caller may see, nearest the case first."""
+    case = selectors.get_case_for(request.user, case_id)
+    return aid.nearby_offers(request.user, case, kind=kind)
+
+
+@router.post("/cases/{case_id}/matches", response={201: MatchOut})
+def match_offer(request: HttpRequest, case_id: int, payload: MatchIn) -> Status[HelpMatch]:
+    case = selectors.get_case_for(request.user, case_id)
+    offer = aid.visible_offers(request.user).filter(pk=payload.offer_id).first()
+    if offer is None:
+        raise invalid("offer_id", _("No offer of help with this number in your units."))
+    return Status(201, aid.match(actor=request.user, offer=offer, case=case, note=payload.note))

@@ -8,7 +8,16 @@ import random
 
 from django.utils import timezone
 
-from .models import DUE_AFTER, Case, CaseCategory, CaseNote, CaseStatus, Priority
+from .models import (
+    DUE_AFTER,
+    Case,
+    CaseCategory,
+    CaseNote,
+    CaseStatus,
+    HelpKind,
+    HelpOffer,
+    Priority,
+)
 
 SUBJECTS = {
     "livelihood": ("실직 후 생활비", "失業後の生活費", "Living costs after losing a job"),
@@ -73,6 +82,21 @@ def add_care_demo(today: dt.date | None = None, rng: random.Random | None = None
                 )
             )
     Case.objects.bulk_create(cases, batch_size=2000)
+    # Offers of help: a few people in each branch.
+    kinds = [k for k, _label in HelpKind.choices]
+    offers = [
+        HelpOffer(
+            person_id=rng.choice(pool)[0],
+            kinds=sorted(set(rng.sample(kinds, rng.randint(1, 2)))),
+            area=branch.name_ja[:40],
+            availability=rng.choice(("平日の昼", "土日", "夕方以降", "")),
+        )
+        for branch in branches
+        for pool in [people.get(branch.path[:21]) or []]
+        if pool
+        for _ in range(rng.randint(1, 4))
+    ]
+    HelpOffer.objects.bulk_create(offers, batch_size=2000)
     CaseNote.objects.bulk_create(
         [CaseNote(case=c, text=rng.choice(NOTES)) for c in cases for _ in range(rng.randint(0, 2))],
         batch_size=5000,

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from branchwork.people.forms import DateInput
 
-from .models import CaseCategory, CaseStatus, Priority
+from .models import CaseCategory, CaseStatus, HelpKind, Priority
 from .services import NOTE_MAX, OUTCOME_MAX, SUBJECT_MAX
 
 
@@ -67,3 +67,20 @@ class StatusForm(forms.Form):
         widget=forms.Textarea({"rows": 2}),
         help_text=_("Needed to close the case."),
     )
+
+
+class OfferForm(forms.Form):
+    person = forms.IntegerField(
+        label=_("person number"), min_value=1, help_text=_("The number on the person's page.")
+    )
+    kinds = forms.MultipleChoiceField(
+        label=_("help offered"), choices=HelpKind.choices, widget=forms.CheckboxSelectMultiple
+    )
+    description = forms.CharField(label=_("what exactly"), max_length=300, required=False)
+    area = forms.CharField(
+        label=_("area"),
+        max_length=100,
+        required=False,
+        help_text=_("Where they can help: a ward, a town, or a postal code's first digits."),
+    )
+    availability = forms.CharField(label=_("when"), max_length=200, required=False)

@@ -217,3 +217,74 @@ class CaseAccess(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.user_id}"
+
+
+class HelpKind(models.TextChoices):
+    SKILLS = "skills", _("skills and trades")
+    LANGUAGES = "languages", _("languages")
+    TRANSPORT = "transport", _("transport")
+    INTERPRETING = "interpreting", _("interpreting")
+    LEGAL = "legal", _("legal advice")
+    BUSINESS = "business", _("business advice")
+    VISITING = "visiting", _("visiting")
+
+
+class HelpOffer(models.Model):
+    """Someone of the registry offers help: what, where and when. Seen like the person."""
+
+    person = models.ForeignKey(
+        "people.Person", verbose_name=_("person"), on_delete=models.CASCADE, related_name="offers"
+    )
+    kinds = models.JSONField(_("help offered"), default=list)
+    description = models.CharField(_("what exactly"), max_length=300, blank=True)
+    area = models.CharField(
+        _("area"),
+        max_length=100,
+        blank=True,
+        help_text=_("Where they can help: a ward, a town, or a postal code's first digits."),
+    )
+    availability = models.CharField(_("when"), max_length=200, blank=True)
+    active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    erase_with_person = ("description", "area", "availability")
+
+    class Meta:
+        verbose_name = _("offer of help")
+        verbose_name_plural = _("offers of help")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"offer #{self.pk}"
+
+    def kind_labels(self) -> list[str]:
+        names = dict(HelpKind.choices)
+        return [str(names.get(k, k)) for k in self.kinds]
+
+
+class HelpMatch(models.Model):
+    """An offer matched to a case (or to a need written down without a case)."""
+
+    offer = models.ForeignKey(HelpOffer, on_delete=models.CASCADE, related_name="matches")
+    case = models.ForeignKey(
+        Case, null=True, blank=True, on_delete=models.CASCADE, related_name="matches"
+    )
+    need = models.CharField(_("need"), max_length=300, blank=True)
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    matched_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    matched_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("match")
+        verbose_name_plural = _("matches")
+        ordering = ["-matched_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(case__isnull=False) | ~Q(need=""), name="match_for_something"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"match #{self.pk}"

@@ -110,6 +110,8 @@ def _case_page(request: HttpRequest, case: Case, **forms: Any) -> HttpResponse:
     services.read_case(actor=request.user, case=case)
     from branchwork.activities.partners import visible_partners
 
+    from . import aid
+
     return render(
         request,
         "care/case_detail.html",
@@ -122,6 +124,8 @@ def _case_page(request: HttpRequest, case: Case, **forms: Any) -> HttpResponse:
             "workers": selectors.case_workers(case.unit),
             "partners": visible_partners(request.user).filter(active=True).order_by("name")[:100],
             "may_work": services.may_work(request.user, case),
+            "nearby": aid.nearby_offers(request.user, case)[:5] if case.is_open else [],
+            "matches": list(case.matches.select_related("offer__person")),
             "today": timezone.localdate(),
         },
     )
@@ -164,6 +168,19 @@ def _act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         elif action == "escalate":
             services.escalate(actor=request.user, case=case, note=request.POST.get("note", ""))
             messages.success(request, _("The case is handed to the unit above."))
+        elif action == "match":
+            from . import aid
+
+            offer = aid.visible_offers(request.user).filter(pk=request.POST.get("offer") or 0)
+            chosen = offer.first()
+            if chosen is None:
+                raise ValidationError(
+                    {"offer": _("No offer of help with this number in your units.")}
+                )
+            aid.match(
+                actor=request.user, offer=chosen, case=case, note=request.POST.get("note", "")
+            )
+            messages.success(request, _("The offer of help is matched to the case."))
         elif action == "refer":
             from branchwork.activities.partners import visible_partners
 
@@ -190,6 +207,45 @@ def _act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 @login_required
 @require_POST
 def case_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
-    if action not in ("note", "status", "assign", "escalate", "refer"):
+    if action not in ("note", "status", "assign", "escalate", "refer", "match"):
         raise Http404
     return _act(request, pk, action)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def unit_offers(request: HttpRequest, code: str) -> HttpResponse:
+    """The offers of help of a unit's people (its subtree), and recording a new one."""
+    from . import aid
+    from .forms import OfferForm
+
+    unit = get_unit_for(request.user, code)
+    may_edit = scope_for(request.user).has("edit", unit)
+    form = OfferForm(request.POST or None)
+    if request.method == "POST":
+        if not may_edit:
+            return render(request, "403.html", status=403)
+
+        def run(data: dict[str, Any]) -> object:
+            person = person_in_scope(request.user, data["person"], "person")
+            return aid.offer_help(
+                actor=request.user,
+                person=person,
+                kinds=data["kinds"],
+                description=data.get("description") or "",
+                area=data.get("area") or "",
+                availability=data.get("availability") or "",
+            )
+
+        if submit(request, form, run, success=_("The offer of help is recorded.")):
+            return redirect("care:unit-offers", code=unit.code)
+    offers = aid.visible_offers(request.user).filter(person__unit__path__startswith=unit.path)
+    return render(
+        request,
+        "care/offers.html",
+        {
+            "unit": unit,
+            "page": Paginator(offers.filter(active=True), PAGE).get_page(request.GET.get("page")),
+            "form": form if may_edit else None,
+        },
+    )

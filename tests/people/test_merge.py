@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from branchwork.access.models import AuditEvent, User
 from branchwork.activities.models import Contact, Registration
-from branchwork.care.models import Case, CaseCategory
+from branchwork.care.models import Case, CaseCategory, HelpOffer
 from branchwork.core.errors import PermissionDeniedError
 from branchwork.news.models import Delivery, Newsletter
 from branchwork.org.models import PostType, Term
@@ -183,6 +183,9 @@ def _make_rows(
             category=CaseCategory.objects.get(code="health"),
             subject="通院の付き添い",
             due_on=TODAY,
+        ),
+        ("care.helpoffer", "person"): lambda: HelpOffer.objects.create(
+            person=merged, kinds=["visiting"]
         ),
         ("news.delivery", "person"): lambda: Delivery.objects.create(
             newsletter=Newsletter.objects.create(unit=fed.a, title_ja="便り"),

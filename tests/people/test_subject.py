@@ -118,6 +118,7 @@ def test_export_holds_every_section(federation: Federation, rich_a: Person) -> N
         "activities.contact": [],
         "activities.registration": [],
         "care.case": [],
+        "care.helpoffer": [],
         "news.delivery": [],
     }
     actions = [e["action"] for e in data["audit_events"]]
