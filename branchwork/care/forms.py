@@ -84,3 +84,20 @@ class OfferForm(forms.Form):
         help_text=_("Where they can help: a ward, a town, or a postal code's first digits."),
     )
     availability = forms.CharField(label=_("when"), max_length=200, required=False)
+
+
+class SweepForm(forms.Form):
+    title = forms.CharField(
+        label=_("title"), max_length=200, help_text=_("For example: epidemic check, spring.")
+    )
+    needs = forms.CharField(
+        label=_("needs to ask about"),
+        required=False,
+        widget=forms.Textarea({"rows": 5}),
+        help_text=_(
+            "One per line: the checklist an officer ticks for a household that needs help."
+        ),
+    )
+    retry_days = forms.IntegerField(
+        label=_("try again after (days)"), min_value=1, max_value=14, initial=2
+    )

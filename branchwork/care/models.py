@@ -288,3 +288,91 @@ class HelpMatch(models.Model):
 
     def __str__(self) -> str:
         return f"match #{self.pk}"
+
+
+class SweepStatus(models.TextChoices):
+    OPEN = "open", _("under way")
+    CLOSED = "closed", _("closed")
+
+
+class Sweep(models.Model):
+    """A welfare sweep: every household of a unit's subtree is to be reached and asked how it
+    is (an epidemic check, after an earthquake)."""
+
+    unit = models.ForeignKey(
+        "org.Unit", verbose_name=_("unit"), on_delete=models.PROTECT, related_name="+"
+    )
+    title = models.CharField(_("title"), max_length=200)
+    needs = models.JSONField(_("needs to ask about"), default=list, blank=True)
+    retry_days = models.PositiveSmallIntegerField(_("try again after (days)"), default=2)
+    status = models.CharField(
+        _("status"), max_length=10, choices=SweepStatus.choices, default=SweepStatus.OPEN
+    )
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    started_at = models.DateTimeField(auto_now_add=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("welfare sweep")
+        verbose_name_plural = _("welfare sweeps")
+        ordering = ["-started_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"sweep #{self.pk}"
+
+
+class Outcome(models.TextChoices):
+    PENDING = "pending", _("not reached yet")
+    OK = "ok", _("reached: all right")
+    NEEDS_HELP = "needs_help", _("reached: needs help")
+    UNREACHABLE = "unreachable", _("could not be reached")
+
+
+REACHED = (Outcome.OK, Outcome.NEEDS_HELP)
+
+
+class SweepTarget(models.Model):
+    """A household to reach in a sweep, on an officer's list."""
+
+    sweep = models.ForeignKey(Sweep, on_delete=models.CASCADE, related_name="targets")
+    household = models.ForeignKey(
+        "people.Household", on_delete=models.CASCADE, related_name="sweep_targets"
+    )
+    unit = models.ForeignKey("org.Unit", on_delete=models.PROTECT, related_name="+")
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    outcome = models.CharField(
+        max_length=12, choices=Outcome.choices, default=Outcome.PENDING, db_index=True
+    )
+    needs = models.JSONField(default=list, blank=True)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_on = models.DateField(null=True, blank=True)
+    recorded_at = models.DateTimeField(null=True, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    case = models.ForeignKey(
+        Case, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("household to reach")
+        verbose_name_plural = _("households to reach")
+        constraints = [
+            models.UniqueConstraint(fields=["sweep", "household"], name="sweep_target_once"),
+        ]
+        indexes = [
+            models.Index(fields=["sweep", "unit", "outcome"], name="sweep_target_unit"),
+            models.Index(fields=["assigned_to", "sweep", "outcome"], name="sweep_target_officer"),
+        ]
+
+    def __str__(self) -> str:
+        return f"target #{self.pk}"

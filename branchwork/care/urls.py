@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import sweep_views, views
 
 app_name = "care"
 
@@ -10,4 +10,11 @@ urlpatterns = [
     path("units/<str:code>/offers/", views.unit_offers, name="unit-offers"),
     path("cases/<int:pk>/", views.case_detail, name="case"),
     path("cases/<int:pk>/<str:action>/", views.case_action, name="case-action"),
+    path("units/<str:code>/sweeps/", sweep_views.unit_sweeps, name="unit-sweeps"),
+    path("sweeps/<int:pk>/", sweep_views.sweep_detail, name="sweep"),
+    path("sweeps/<int:pk>/coverage/", sweep_views.sweep_coverage, name="sweep-coverage"),
+    path("sweeps/<int:pk>/assign/", sweep_views.sweep_assign, name="sweep-assign"),
+    path("sweeps/<int:pk>/close/", sweep_views.sweep_close, name="sweep-close"),
+    path("sweeps/<int:pk>/mine/", sweep_views.my_list, name="my-list"),
+    path("sweeps/targets/<int:tid>/record/", sweep_views.record, name="sweep-record"),
 ]

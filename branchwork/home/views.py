@@ -26,6 +26,7 @@ def my_work(request: HttpRequest) -> HttpResponse:
         "follow_ups": list(activity_selectors.follow_ups_due_for(request.user)[:20]),
         "suggested": _suggested_contacts(request.user, scope),
         "my_cases": _my_cases(request.user, scope),
+        "my_sweeps": _my_sweeps(request.user),
         "today": timezone.localdate(),
         "no_grants": scope.is_empty,
     }
@@ -33,6 +34,17 @@ def my_work(request: HttpRequest) -> HttpResponse:
 
 
 SUGGESTED = 10
+
+
+def _my_sweeps(user: Any) -> list[tuple[Any, int]]:
+    """The open sweeps with households on the user's list, and how many are left."""
+    from django.db.models import Count
+
+    from branchwork.care.models import Sweep
+    from branchwork.care.sweeps import my_targets
+
+    counts = dict(my_targets(user).order_by().values_list("sweep").annotate(n=Count("pk")))
+    return [(s, counts[s.pk]) for s in Sweep.objects.filter(pk__in=counts).order_by("-started_at")]
 
 
 def _my_cases(user: Any, scope: Any) -> list[Any]:
