@@ -41,8 +41,9 @@ def test_demo_is_deterministic_for_a_seed() -> None:
 
     Event.objects.all().delete()
     EventSeries.objects.all().delete()
-    from branchwork.care.models import Case, HelpOffer
+    from branchwork.care.models import Case, HelpOffer, Sweep
 
+    Sweep.objects.all().delete()
     Case.objects.all().delete()
     HelpOffer.objects.all().delete()
     from branchwork.activities.models import PartnerOrganisation

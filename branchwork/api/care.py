@@ -11,8 +11,16 @@ from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
-from branchwork.care import aid, selectors, services
-from branchwork.care.models import Case, CaseCategory, CaseNote, HelpMatch, HelpOffer
+from branchwork.care import aid, selectors, services, sweeps
+from branchwork.care.models import (
+    Case,
+    CaseCategory,
+    CaseNote,
+    HelpMatch,
+    HelpOffer,
+    Sweep,
+    SweepTarget,
+)
 from branchwork.core.errors import invalid
 from branchwork.org.selectors import get_unit_for, unit_in_scope
 from branchwork.people.selectors import get_household_for, person_in_scope
@@ -238,3 +246,163 @@ def match_offer(request: HttpRequest, case_id: int, payload: MatchIn) -> Status[
     if offer is None:
         raise invalid("offer_id", _("No offer of help with this number in your units."))
     return Status(201, aid.match(actor=request.user, offer=offer, case=case, note=payload.note))
+
+
+# --------------------------------------------------------------------------------------------
+# Welfare sweeps
+# --------------------------------------------------------------------------------------------
+
+
+class SweepOut(Schema):
+    id: int
+    unit: str
+    title: str
+    needs: list[str]
+    retry_days: int
+    status: str
+    started_at: dt.datetime
+
+    @staticmethod
+    def resolve_unit(obj: Sweep) -> str:
+        return obj.unit.code
+
+
+class SweepIn(Schema):
+    unit: str
+    title: str = Field(max_length=200)
+    needs: list[str] | None = Field(None, max_length=12)
+    retry_days: int = Field(2, ge=1, le=14)
+
+
+class TargetOut(Schema):
+    id: int
+    household_id: int
+    address: str
+    unit: str
+    outcome: str
+    needs: list[str]
+    attempts: int
+    next_attempt_on: dt.date | None
+    case_id: int | None
+
+    @staticmethod
+    def resolve_address(obj: SweepTarget) -> str:
+        return obj.household.address
+
+    @staticmethod
+    def resolve_unit(obj: SweepTarget) -> str:
+        return obj.unit.code
+
+
+class OutcomeIn(Schema):
+    outcome: str = Field(pattern=r"^(ok|needs_help|unreachable)$")
+    needs: list[str] = Field(default_factory=list, max_length=12)
+    note: str = Field("", max_length=300)
+
+
+class RecordedOut(TargetOut):
+    recorded: bool
+
+
+class CoverageOut(Schema):
+    unit: str
+    total: int
+    reached: int
+    needs_help: int
+    unreachable: int
+    share: float
+
+
+def _sweep(request: HttpRequest, sweep_id: int) -> Sweep:
+    found = sweeps.visible_sweeps(request.user).filter(pk=sweep_id).first()
+    if found is None:
+        raise Http404
+    return found
+
+
+@router.get("/sweeps", response=list[SweepOut])
+@paginate(LimitOffsetPagination)
+def list_sweeps(request: HttpRequest):  # type: ignore[no-untyped-def]
+    return sweeps.visible_sweeps(request.user).order_by("-started_at", "-pk")
+
+
+@router.post("/sweeps", response={201: SweepOut})
+def start_sweep(request: HttpRequest, payload: SweepIn) -> Status[Sweep]:
+    unit = unit_in_scope(request.user, payload.unit, "unit")
+    sweep = sweeps.start_sweep(
+        actor=request.user,
+        unit=unit,
+        title=payload.title,
+        needs=payload.needs,
+        retry_days=payload.retry_days,
+    )
+    return Status(201, sweep)
+
+
+@router.post("/sweeps/{sweep_id}/assign", response=dict[str, int])
+def assign(request: HttpRequest, sweep_id: int) -> dict[str, int]:
+    return {"assigned": sweeps.assign_targets(actor=request.user, sweep=_sweep(request, sweep_id))}
+
+
+@router.get("/sweeps/{sweep_id}/coverage", response=list[CoverageOut])
+def coverage(
+    request: HttpRequest, sweep_id: int, unit: str | None = None
+) -> list[dict[str, object]]:
+    """Households, reached, needing help and unreachable per unit under ``unit`` (the sweep's
+    unit by default), within the caller's scope."""
+    sweep = _sweep(request, sweep_id)
+    where = get_unit_for(request.user, unit) if unit else sweep.unit
+    return [
+        {
+            "unit": r["unit"].code,
+            "total": r["total"],
+            "reached": r["reached"],
+            "needs_help": r["help"],
+            "unreachable": r["unreachable"],
+            "share": round(r["share"], 4),
+        }
+        for r in sweeps.coverage(request.user, sweep, where)
+    ]
+
+
+@router.get("/sweeps/{sweep_id}/my-targets", response=list[TargetOut])
+@paginate(LimitOffsetPagination)
+def my_targets(request: HttpRequest, sweep_id: int):  # type: ignore[no-untyped-def]
+    return sweeps.my_targets(request.user, _sweep(request, sweep_id))
+
+
+@router.post("/sweep-targets/{target_id}/outcome", response=RecordedOut)
+def record_outcome(request: HttpRequest, target_id: int, payload: OutcomeIn) -> SweepTarget:
+    """Record a household's outcome. ``recorded`` is false when another officer had reached
+    the household first (their result is returned, unchanged)."""
+    from django.db.models import Q
+
+    from branchwork.access.scoping import scope_for
+
+    target = (
+        SweepTarget.objects.filter(pk=target_id)
+        .filter(Q(assigned_to_id=request.user.pk) | scope_for(request.user).q("edit", "unit__path"))
+        .first()
+    )
+    if target is None:
+        raise Http404
+    target, recorded = sweeps.record_outcome(
+        actor=request.user,
+        target=target,
+        outcome=payload.outcome,
+        needs=payload.needs,
+        note=payload.note,
+    )
+    target.recorded = recorded  # type: ignore[attr-defined]  # read by RecordedOut
+    return target
+
+
+@router.post("/sweeps/{sweep_id}/close", response=SweepOut)
+def close(request: HttpRequest, sweep_id: int) -> Sweep:
+    return sweeps.close_sweep(actor=request.user, sweep=_sweep(request, sweep_id))
+
+
+@router.get("/sweeps/{sweep_id}/never-reached", response=list[TargetOut])
+@paginate(LimitOffsetPagination)
+def never_reached(request: HttpRequest, sweep_id: int):  # type: ignore[no-untyped-def]
+    return sweeps.never_reached(request.user, _sweep(request, sweep_id))

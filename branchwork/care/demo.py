@@ -102,3 +102,32 @@ def add_care_demo(today: dt.date | None = None, rng: random.Random | None = None
         batch_size=5000,
     )
     return len(cases)
+
+
+def add_sweep_demo(rng: random.Random | None = None) -> int:
+    """A sweep under way in the branch officer's branch, about half of it recorded."""
+    from branchwork.access.models import User
+
+    from . import sweeps
+    from .models import Outcome, SweepTarget
+
+    rng = rng or random.Random(19)  # noqa: S311 (fictional demo data)
+    officer = User.objects.filter(username="branch-officer").first()
+    grant = officer.grants.select_related("unit").first() if officer is not None else None
+    if officer is None or grant is None:
+        return 0
+    sweep = sweeps.start_sweep(actor=officer, unit=grant.unit, title="台風後の安否確認")
+    sweeps.assign_targets(actor=officer, sweep=sweep)
+    outcomes = [Outcome.OK] * 6 + [Outcome.UNREACHABLE, Outcome.NEEDS_HELP]
+    for target in (
+        SweepTarget.objects.filter(sweep=sweep).select_related("assigned_to").order_by("pk")
+    ):
+        if rng.random() < 0.5 and target.assigned_to is not None:
+            outcome = rng.choice(outcomes)
+            sweeps.record_outcome(
+                actor=target.assigned_to,
+                target=target,
+                outcome=outcome,
+                needs=sweep.needs[:1] if outcome == Outcome.NEEDS_HELP else [],
+            )
+    return sweep.targets.count()

@@ -364,6 +364,9 @@ def _build_demo(size: str, seed: int) -> DemoResult:
     from branchwork.care.demo import add_care_demo
 
     add_care_demo(b.today, b.rng)
+    from branchwork.care.demo import add_sweep_demo
+
+    add_sweep_demo(b.rng)
     from branchwork.news.demo import add_news_demo
 
     add_news_demo(b.today, b.rng)

@@ -145,3 +145,52 @@ def test_pages_coverage_report_and_no_leak(federation: Federation, region: dict[
     assert MARK_B not in officer_a.get(reverse("care:unit-sweeps", args=["A"])).content.decode()
     work = officer_a.get(reverse("home:my-work")).content.decode()
     assert MARK_B not in work
+
+
+def test_sweeps_over_the_api(federation: Federation, region: dict[str, Any]) -> None:
+    from django.test import Client
+
+    from branchwork.access.services import create_api_token
+
+    def auth(user: Any) -> dict[str, str]:
+        return {"HTTP_AUTHORIZATION": "Bearer " + create_api_token(user=user, name="t", days=1)[1]}
+
+    client = Client()
+    made = client.post(
+        "/api/v1/sweeps",
+        {"unit": "R1", "title": "安否確認", "needs": ["薬"]},
+        content_type="application/json",
+        **auth(federation.regional),
+    )
+    assert made.status_code == 201, made.content
+    pk = made.json()["id"]
+    assert client.post(f"/api/v1/sweeps/{pk}/assign", **auth(federation.regional)).json() == {
+        "assigned": 10
+    }
+    mine = client.get(f"/api/v1/sweeps/{pk}/my-targets", **auth(federation.officer_b)).json()
+    assert len(mine["items"]) == 3 and all(t["unit"] == "B" for t in mine["items"])
+    first = mine["items"][0]["id"]
+    done = client.post(
+        f"/api/v1/sweep-targets/{first}/outcome",
+        {"outcome": "needs_help", "needs": ["薬"]},
+        content_type="application/json",
+        **auth(federation.officer_b),
+    ).json()
+    assert done["recorded"] is True and done["case_id"] is not None
+    refused = client.post(
+        f"/api/v1/sweep-targets/{first}/outcome",
+        {"outcome": "ok"},
+        content_type="application/json",
+        **auth(federation.officer_a),
+    )
+    assert refused.status_code == 404  # B's household is not on A's list nor in A's units
+    rows = client.get(f"/api/v1/sweeps/{pk}/coverage", **auth(federation.regional)).json()
+    b = next(r for r in rows if r["unit"] == "B")
+    assert (b["total"], b["reached"], b["needs_help"]) == (3, 1, 1)
+    a_rows = client.get(f"/api/v1/sweeps/{pk}/coverage", **auth(federation.officer_a)).json()
+    assert {r["unit"] for r in a_rows} == {"A"}
+    client.post(f"/api/v1/sweeps/{pk}/close", **auth(federation.regional))
+    missed = client.get(
+        f"/api/v1/sweeps/{pk}/never-reached?limit=100", **auth(federation.officer_a)
+    )
+    assert MARK_B not in missed.content.decode() and missed.json()["count"] == 7
