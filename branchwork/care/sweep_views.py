@@ -210,3 +210,56 @@ def record(request: HttpRequest, tid: int) -> HttpResponse:
     else:
         messages.success(request, _("Recorded."))
     return redirect("care:my-list", pk=target.sweep_id)
+
+
+@login_required
+@require_GET
+def sweep_sheet(request: HttpRequest, pk: int) -> HttpResponse:
+    """The officer's list printed: numbered households with boxes to tick, for a sweep done on
+    foot or by telephone without a phone to hand."""
+    from django.utils import translation
+
+    from branchwork.imports.paper import render_pdf
+
+    sweep = _sweep_for(request, pk)
+    lang = (translation.get_language() or "ja")[:2]
+    pdf = render_pdf(
+        "care/paper/sweep_sheet.html",
+        {
+            "sweep": sweep,
+            "rows": sweeps.sheet_rows(request.user, sweep),
+            "officer": request.user.get_username(),
+        },
+        title=sweep.title,
+        lang=lang,
+    )
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="sweep-{sweep.pk}.pdf"'
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def sweep_ticks(request: HttpRequest, pk: int) -> HttpResponse:
+    """The printed sheet's ticks entered in one screen, line by line as numbered on paper."""
+    sweep = _sweep_for(request, pk)
+    rows = sweeps.sheet_rows(request.user, sweep)
+    error = ""
+    if request.method == "POST":
+        ticks: dict[int, str] = {}
+        needs: dict[int, list[str]] = {}
+        try:
+            for number, _target in rows:
+                value = request.POST.get(f"t{number}", "")
+                if value:
+                    ticks[number] = value
+                    needs[number] = request.POST.getlist(f"n{number}")
+            count = sweeps.record_ticks(actor=request.user, sweep=sweep, ticks=ticks, needs=needs)
+        except ValidationError as exc:
+            error = " ".join(exc.messages)
+        except PermissionDeniedError:
+            return render(request, "403.html", status=403)
+        else:
+            messages.success(request, _("%(count)s households are recorded.") % {"count": count})
+            return redirect("care:sweep", pk=sweep.pk)
+    return render(request, "care/sweep_ticks.html", {"sweep": sweep, "rows": rows, "error": error})

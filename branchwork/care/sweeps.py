@@ -308,3 +308,37 @@ def never_reached(user: Any, sweep: Sweep) -> QuerySet[SweepTarget]:
         .exclude(outcome__in=REACHED)
         .order_by("unit__path", "household__address", "pk")
     )
+
+
+def sheet_rows(user: Any, sweep: Sweep) -> list[tuple[int, SweepTarget]]:
+    """The user's households in this sweep, numbered as the printed sheet numbers them (every
+    household on the list, reached or not, in a fixed order: the same on paper and on the
+    screen where the ticks are entered)."""
+    targets = (
+        sweep.targets.filter(assigned_to_id=user.pk)
+        .select_related("household", "unit")
+        .order_by("unit__path", "household__address", "pk")
+    )
+    return list(enumerate(targets, start=1))
+
+
+@transaction.atomic
+def record_ticks(
+    *, actor: Any, sweep: Sweep, ticks: dict[int, str], needs: dict[int, list[str]]
+) -> int:
+    """Enter a printed sheet's ticks: ``ticks`` maps a sheet number to an outcome. Every
+    number must be on the actor's sheet and every outcome known, or nothing is written.
+    Returns how many were recorded (households someone had reached first keep their result)."""
+    rows = dict(sheet_rows(actor, sweep))
+    for number, outcome in ticks.items():
+        if number not in rows:
+            raise invalid("ticks", _("Line %(n)s is not on your sheet.") % {"n": number})
+        if outcome not in (Outcome.OK, Outcome.NEEDS_HELP, Outcome.UNREACHABLE):
+            raise invalid("ticks", _("Choose what happened."))
+    count = 0
+    for number, outcome in sorted(ticks.items()):
+        _target, recorded = record_outcome(
+            actor=actor, target=rows[number], outcome=outcome, needs=needs.get(number, [])
+        )
+        count += int(recorded)
+    return count

@@ -16,5 +16,7 @@ urlpatterns = [
     path("sweeps/<int:pk>/assign/", sweep_views.sweep_assign, name="sweep-assign"),
     path("sweeps/<int:pk>/close/", sweep_views.sweep_close, name="sweep-close"),
     path("sweeps/<int:pk>/mine/", sweep_views.my_list, name="my-list"),
+    path("sweeps/<int:pk>/sheet.pdf", sweep_views.sweep_sheet, name="sweep-sheet"),
+    path("sweeps/<int:pk>/ticks/", sweep_views.sweep_ticks, name="sweep-ticks"),
     path("sweeps/targets/<int:tid>/record/", sweep_views.record, name="sweep-record"),
 ]

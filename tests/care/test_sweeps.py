@@ -194,3 +194,35 @@ def test_sweeps_over_the_api(federation: Federation, region: dict[str, Any]) -> 
         f"/api/v1/sweeps/{pk}/never-reached?limit=100", **auth(federation.officer_a)
     )
     assert MARK_B not in missed.content.decode() and missed.json()["count"] == 7
+
+
+def test_a_printed_list_and_its_ticks(
+    federation: Federation, region: dict[str, Any], tmp_path: Any
+) -> None:
+    from tests.imports.test_paper import fonts_of, screenshot, text_of
+
+    sweep = sweeps.start_sweep(actor=federation.regional, unit=federation.r1, title="安否確認")
+    sweeps.assign_targets(actor=federation.regional, sweep=sweep)
+    client = signed_in(federation.officer_b)
+    client.cookies["django_language"] = "ja"
+    pdf = client.get(reverse("care:sweep-sheet", args=[sweep.pk]))
+    assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
+    text = text_of(pdf.content, tmp_path)
+    assert "安否確認" in text and f"{MARK_B}B-0" in text.replace(" ", "")
+    assert all(row.split()[-5] == "yes" for row in fonts_of(pdf.content, tmp_path))
+    screenshot(pdf.content, tmp_path, "sweep-sheet-ja")
+    # A's officer prints only their own list: none of B's households.
+    assert MARK_B not in text_of(
+        signed_in(federation.officer_a).get(reverse("care:sweep-sheet", args=[sweep.pk])).content,
+        tmp_path,
+    )
+    rows = sweeps.sheet_rows(federation.officer_b, sweep)
+    url = reverse("care:sweep-ticks", args=[sweep.pk])
+    assert client.get(url).status_code == 200
+    bad = client.post(url, {"t1": "ok", "t2": "maybe"})
+    assert bad.status_code == 200 and 'role="alert"' in bad.content.decode()
+    assert not SweepTarget.objects.filter(sweep=sweep).exclude(outcome="pending").exists()
+    done = client.post(url, {"t1": "ok", "t3": "needs_help", "n3": ["food"]})
+    assert done.status_code == 302
+    outcomes = {n: SweepTarget.objects.get(pk=t.pk).outcome for n, t in rows}
+    assert outcomes == {1: "ok", 2: "pending", 3: "needs_help"}
