@@ -42,33 +42,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-DOC = ROOT / "docs" / "benchmarks.md"
+from common import pct, setup, write_section  # noqa: E402 - bench/ is on the path
+
 MARK = "<!-- bench/activities.py {engine}: everything from here to the next such mark -->"
 END = "<!-- end bench/activities.py {engine} -->"
-
-
-def pct(values: list[float], p: float) -> float:
-    """Nearest-rank percentile."""
-    ordered = sorted(values)
-    k = max(0, min(len(ordered) - 1, int(round(p / 100 * len(ordered) + 0.5)) - 1))
-    return ordered[k]
-
-
-def setup(database_url: str, var_dir: Path) -> None:
-    os.environ.update(
-        DJANGO_SETTINGS_MODULE="branchwork.settings",
-        DATABASE_URL=database_url,
-        BRANCHWORK_VAR_DIR=str(var_dir),
-        BRANCHWORK_ENV="development",
-        BRANCHWORK_DEBUG="false",
-        BRANCHWORK_LOG_LEVEL="ERROR",
-    )
-    if str(ROOT) not in sys.path:
-        sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
 
 
 # --------------------------------------------------------------------------------------------
@@ -542,15 +519,7 @@ def section(result: dict[str, Any], command: str, started: float) -> list[str]:
 
 
 def write(lines: list[str], engine: str) -> None:
-    text = DOC.read_text(encoding="utf-8") if DOC.exists() else "# Benchmarks\n"
-    start, end = MARK.format(engine=engine), END.format(engine=engine)
-    if start in text and end in text:
-        before, rest = text.split(start, 1)
-        _old, after = rest.split(end, 1)
-        text = before + "\n".join(lines) + after
-    else:
-        text = text.rstrip() + "\n\n" + "\n".join(lines) + "\n"
-    DOC.write_text(text, encoding="utf-8")
+    write_section(lines, MARK.format(engine=engine), END.format(engine=engine))
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
