@@ -15,7 +15,7 @@ from django.db.models import Q
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from branchwork.org.models import LocalisedNameMixin
+from branchwork.org.models import ReferenceList
 
 NOTE_MAX = 500  # a short note: what was talked about, not a case file
 
@@ -99,21 +99,12 @@ class Contact(models.Model):
 # --------------------------------------------------------------------------------------------
 
 
-class EventKind(LocalisedNameMixin):
-    """What kind of activity an event is (cultural evening, language class …): a list the
-    federation's administrators keep, seeded with the usual kinds."""
+class EventKind(ReferenceList):
+    """What kind of activity an event is (cultural evening, language class …)."""
 
-    code = models.SlugField(_("code"), max_length=40, unique=True)
-    order = models.PositiveSmallIntegerField(_("order"), default=0)
-    active = models.BooleanField(_("in use"), default=True)
-
-    class Meta:
+    class Meta(ReferenceList.Meta):
         verbose_name = _("kind of event")
         verbose_name_plural = _("kinds of event")
-        ordering = ["order", "code"]
-
-    def __str__(self) -> str:
-        return self.code
 
 
 class Audience(models.TextChoices):

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from branchwork.org.models import install_list
+
 EVENT_KINDS = [
     ("cultural", "문화 행사", "文化行事", "Cultural event"),
     ("sport", "체육 행사", "スポーツ行事", "Sport"),
@@ -17,9 +19,6 @@ EVENT_KINDS = [
 ]
 
 
-def install_event_kinds(kind_model: Any) -> None:
-    """Add the default kinds that are missing (the model may be historical)."""
-    for order, (code, ko, ja, en) in enumerate(EVENT_KINDS):
-        kind_model.objects.get_or_create(
-            code=code, defaults={"name_ko": ko, "name_ja": ja, "name_en": en, "order": order}
-        )
+def install_event_kinds(model: Any) -> None:
+    """Add the default entries that are missing (the model may be historical)."""
+    install_list(model, EVENT_KINDS)

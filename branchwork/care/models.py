@@ -17,21 +17,15 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from branchwork.org.models import LocalisedNameMixin
+from branchwork.org.models import ReferenceList
 
 
-class CaseCategory(LocalisedNameMixin):
-    code = models.SlugField(_("code"), max_length=40, unique=True)
-    order = models.PositiveSmallIntegerField(_("order"), default=0)
-    active = models.BooleanField(_("in use"), default=True)
+class CaseCategory(ReferenceList):
+    """What a case is about (livelihood, legal and residency, discrimination …)."""
 
-    class Meta:
+    class Meta(ReferenceList.Meta):
         verbose_name = _("case category")
         verbose_name_plural = _("case categories")
-        ordering = ["order", "code"]
-
-    def __str__(self) -> str:
-        return self.code
 
 
 class Priority(models.TextChoices):

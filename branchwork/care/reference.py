@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from branchwork.org.models import install_list
+
 CASE_CATEGORIES = [
     ("livelihood", "생활", "生活", "Livelihood"),
     ("family_business", "가업·경영", "家業・経営", "Family business"),
@@ -16,9 +18,6 @@ CASE_CATEGORIES = [
 ]
 
 
-def install_case_categories(category_model: Any) -> None:
-    """Add the default categories that are missing (the model may be historical)."""
-    for order, (code, ko, ja, en) in enumerate(CASE_CATEGORIES):
-        category_model.objects.get_or_create(
-            code=code, defaults={"name_ko": ko, "name_ja": ja, "name_en": en, "order": order}
-        )
+def install_case_categories(model: Any) -> None:
+    """Add the default entries that are missing (the model may be historical)."""
+    install_list(model, CASE_CATEGORIES)

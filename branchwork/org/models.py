@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db import models
 from django.db.models import Q
@@ -69,6 +69,32 @@ class LocalisedNameMixin(models.Model):
         lang = (translation.get_language() or "ja")[:2]
         value: str = getattr(self, f"name_{lang}", "") or self.name_ja or self.name_en
         return value
+
+
+class ReferenceList(LocalisedNameMixin):
+    """An entry of a list the federation's administrators keep (kinds of event, case
+    categories …): a code, its names in three languages, its place in the list, and whether
+    it is still offered. Seeded with the usual entries; retired entries stay for old rows."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    active = models.BooleanField(_("in use"), default=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["order", "code"]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+def install_list(model: Any, rows: Any) -> None:
+    """Add the seeded entries ``(code, ko, ja, en)`` that are missing (the model may be a
+    migration's historical one); existing entries keep their names, order and state."""
+    for order, (code, ko, ja, en) in enumerate(rows):
+        model.objects.get_or_create(
+            code=code, defaults={"name_ko": ko, "name_ja": ja, "name_en": en, "order": order}
+        )
 
 
 class Unit(LocalisedNameMixin):
