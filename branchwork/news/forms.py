@@ -12,8 +12,43 @@ from branchwork.org.models import Unit
 from .models import BulletinAudience, MembershipFilter
 from .services import TEXT_MAX
 
+LANGUAGES = (
+    ("ja", _("title (Japanese)"), _("subject (Japanese)"), _("text (Japanese)")),
+    ("ko", _("title (Korean)"), _("subject (Korean)"), _("text (Korean)")),
+    ("en", _("title (English)"), _("subject (English)"), _("text (English)")),
+)
 
-class BulletinForm(forms.Form):
+
+class LocalisedTextForm(forms.Form):
+    """A title (or a newsletter's subject) and a text in each of the three languages, the
+    language at a time."""
+
+    heading = "title"  # or "subject"
+    texts_after = ""  # the field the texts follow (first when empty)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        texts: dict[str, forms.Field] = {}
+        for lang, title, subject, text in LANGUAGES:
+            texts[f"title_{lang}"] = forms.CharField(
+                label=subject if self.heading == "subject" else title,
+                max_length=200,
+                required=False,
+            )
+            texts[f"description_{lang}"] = forms.CharField(
+                label=text,
+                max_length=TEXT_MAX,
+                required=False,
+                widget=forms.Textarea({"rows": 6}),
+            )
+        fields = list(self.fields.items())
+        at = next((i for i, (name, _f) in enumerate(fields) if name == self.texts_after), -1)
+        self.fields = dict(fields[: at + 1] + list(texts.items()) + fields[at + 1 :])
+
+
+class BulletinForm(LocalisedTextForm):
+    texts_after = "audience"
+
     audience = forms.ChoiceField(
         label=_("for"),
         choices=BulletinAudience.choices,
@@ -21,27 +56,6 @@ class BulletinForm(forms.Form):
             "Public news appears on the unit's public news page and feed; news for members or "
             "officers only to the association's users of the units concerned."
         ),
-    )
-    title_ja = forms.CharField(label=_("title (Japanese)"), max_length=200, required=False)
-    description_ja = forms.CharField(
-        label=_("text (Japanese)"),
-        max_length=TEXT_MAX,
-        required=False,
-        widget=forms.Textarea({"rows": 6}),
-    )
-    title_ko = forms.CharField(label=_("title (Korean)"), max_length=200, required=False)
-    description_ko = forms.CharField(
-        label=_("text (Korean)"),
-        max_length=TEXT_MAX,
-        required=False,
-        widget=forms.Textarea({"rows": 6}),
-    )
-    title_en = forms.CharField(label=_("title (English)"), max_length=200, required=False)
-    description_en = forms.CharField(
-        label=_("text (English)"),
-        max_length=TEXT_MAX,
-        required=False,
-        widget=forms.Textarea({"rows": 6}),
     )
     published_at = forms.DateTimeField(
         label=_("publish at"),
@@ -51,28 +65,9 @@ class BulletinForm(forms.Form):
     )
 
 
-class NewsletterForm(forms.Form):
-    title_ja = forms.CharField(label=_("subject (Japanese)"), max_length=200, required=False)
-    description_ja = forms.CharField(
-        label=_("text (Japanese)"),
-        max_length=TEXT_MAX,
-        required=False,
-        widget=forms.Textarea({"rows": 8}),
-    )
-    title_ko = forms.CharField(label=_("subject (Korean)"), max_length=200, required=False)
-    description_ko = forms.CharField(
-        label=_("text (Korean)"),
-        max_length=TEXT_MAX,
-        required=False,
-        widget=forms.Textarea({"rows": 8}),
-    )
-    title_en = forms.CharField(label=_("subject (English)"), max_length=200, required=False)
-    description_en = forms.CharField(
-        label=_("text (English)"),
-        max_length=TEXT_MAX,
-        required=False,
-        widget=forms.Textarea({"rows": 8}),
-    )
+class NewsletterForm(LocalisedTextForm):
+    heading = "subject"
+
     membership = forms.ChoiceField(label=_("membership"), choices=MembershipFilter.choices)
     age_min = forms.IntegerField(label=_("aged from"), required=False, min_value=0, max_value=120)
     age_max = forms.IntegerField(label=_("aged up to"), required=False, min_value=0, max_value=120)
