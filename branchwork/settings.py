@@ -136,6 +136,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "branchwork.access.middleware.SlidingSessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -203,7 +204,10 @@ AXES_VERBOSE = False
 SIGNIN_RATE_LIMIT = (int(os.environ.get("BRANCHWORK_SIGNIN_RATE", "30")), 300)
 
 SESSION_COOKIE_AGE = 60 * 60 * 8
-SESSION_SAVE_EVERY_REQUEST = True
+# The expiry slides while the session is used: access.middleware.SlidingSessionMiddleware
+# re-saves it at most every SESSION_REFRESH_SECONDS (not on every request, which would make
+# every page a database write).
+SESSION_REFRESH_SECONDS = 300
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = PRODUCTION

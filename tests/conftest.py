@@ -197,6 +197,13 @@ def signed_in(user: User) -> Client:
 
     if needs_two_factor(user):
         verify_second_factor(client, user)
+    # As a sign-in through the form leaves it: the session's expiry just refreshed (see
+    # access.middleware.SlidingSessionMiddleware), so a first page does not write it.
+    import time
+
+    session = client.session
+    session["_refreshed"] = int(time.time())
+    session.save()
     return client
 
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime as dt
 import re
 import subprocess
 import sys
@@ -232,3 +233,27 @@ def test_account_page_and_password_change(federation: Federation) -> None:
     assert sign_in(Client(), "officer-a", "another long passphrase 7").status_code == 302
     assert Client().get(reverse("access:account")).status_code == 302
     assert client.post(reverse("access:account")).status_code == 405
+
+
+def test_a_used_session_slides_without_a_write_on_every_page(federation: Federation) -> None:
+    from django.contrib.sessions.models import Session
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client()
+    sign_in(client, "officer-a")
+    key = client.session.session_key
+    client.get("/")
+    first = Session.objects.get(session_key=key).expire_date
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/").status_code == 200
+    assert not any("django_session" in q["sql"] and "UPDATE" in q["sql"] for q in queries)
+    assert Session.objects.get(session_key=key).expire_date == first
+    # Once the last refresh is older than SESSION_REFRESH_SECONDS, the next page slides it.
+    session = client.session
+    session["_refreshed"] = int(session["_refreshed"]) - settings.SESSION_REFRESH_SECONDS - 1
+    session.save()
+    earlier = first - dt.timedelta(hours=1)
+    Session.objects.filter(session_key=key).update(expire_date=earlier)
+    assert client.get("/").status_code == 200
+    assert Session.objects.get(session_key=key).expire_date >= first
