@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PG_PORT ?= 54329
 
-.PHONY: install run test lint typecheck messages test-sqlite test-postgres bench bench-registry bench-activities audit clean
+.PHONY: install run test lint typecheck messages test-sqlite test-postgres bench bench-registry bench-activities bench-care audit clean
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -50,6 +50,9 @@ bench-registry: install
 
 bench-activities: install
 	$(BIN)/python bench/activities.py
+
+bench-care: install
+	$(BIN)/python bench/care.py
 
 audit: install
 	$(BIN)/pip install --quiet pip-audit

@@ -276,13 +276,15 @@ def coverage(args: argparse.Namespace, sweep: Any) -> dict[str, Any]:
     out: dict[str, Any] = {"idle": sample(max(20, args.samples // 4))}
     from branchwork.care.models import SweepTarget
 
-    # Two officers' processes, each working through the lists of the officers of alternate
-    # branches (so they never compete for one household).
+    # Two writer processes: one works through the lists of every branch's first bench officer,
+    # the other through those of the second (different households, so they never collide).
     holders = list(User.objects.filter(username__startswith="bench-").order_by("username"))
     stop = FORK.Event()
-    connections.close_all()  # each writer opens its own connection after the fork
     workers = [Recorder(sweep, holders[i::2], seed=i, stop=stop) for i in range(args.writers)]
     before = SweepTarget.objects.filter(sweep=sweep, recorded_at__isnull=False).count()
+    # No connection may cross the fork: each writer opens its own, and so does this process
+    # again at its next query.
+    connections.close_all()
     started = time.perf_counter()
     for w in workers:
         w.start()
