@@ -129,6 +129,7 @@ INSTALLED_APPS = [
     "branchwork.activities",
     "branchwork.news",
     "branchwork.care",
+    "branchwork.education",
     "branchwork.home",
     "branchwork.api",
 ]

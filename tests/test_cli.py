@@ -46,6 +46,10 @@ def test_demo_is_deterministic_for_a_seed() -> None:
     Sweep.objects.all().delete()
     Case.objects.all().delete()
     HelpOffer.objects.all().delete()
+    from branchwork.education.models import Enrolment, School
+
+    Enrolment.objects.all().delete()
+    School.objects.all().delete()
     from branchwork.activities.models import PartnerOrganisation
 
     PartnerOrganisation.objects.all().delete()

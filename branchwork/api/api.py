@@ -16,6 +16,7 @@ from branchwork.core.errors import PermissionDeniedError
 from .access import router as access_router
 from .activities import router as activities_router
 from .care import router as care_router
+from .education import router as education_router
 from .exports import router as exports_router
 from .imports import router as imports_router
 from .news import router as news_router
@@ -86,3 +87,4 @@ api.add_router("/", imports_router)
 api.add_router("/", activities_router)
 api.add_router("/", news_router)
 api.add_router("/", care_router)
+api.add_router("/", education_router)

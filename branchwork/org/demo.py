@@ -370,6 +370,9 @@ def _build_demo(size: str, seed: int) -> DemoResult:
     from branchwork.news.demo import add_news_demo
 
     add_news_demo(b.today, b.rng)
+    from branchwork.education.demo import add_school_demo
+
+    add_school_demo(b.today, b.rng)
     result.units = Unit.objects.count()
     result.people = Person.objects.count()
     result.terms = Term.objects.count()
@@ -384,6 +387,7 @@ DEMO_USERS = [
     ("branch-officer", "officer", "branch"),
     ("group-leader", "officer", "group"),
     ("case-worker", "case_worker", "branch"),
+    ("school-officer", "officer", "school"),
 ]
 
 
@@ -402,7 +406,18 @@ def _demo_users(
     region = next(r for r in regions if r.code in ("R27", "R01"))
     branch = next(br for br in branches if br.parent_id == region.pk)
     group = next(g for g in groups if g.parent_id == branch.pk)
-    where = {"federation": fed, "region": region, "branch": branch, "group": group}
+    school = (
+        Unit.objects.filter(kind=UnitKind.SCHOOL, parent=region).order_by("pk").first()
+        or Unit.objects.filter(kind=UnitKind.SCHOOL).order_by("pk").first()
+        or branch
+    )
+    where = {
+        "federation": fed,
+        "region": region,
+        "branch": branch,
+        "group": group,
+        "school": school,
+    }
     roles = {r.code: r for r in Role.objects.all()}
     for username, role, level in DEMO_USERS:
         unit = where[level]

@@ -34,6 +34,10 @@ POST_TYPES = [
     ("treasurer", "회계", "会計", "Treasurer", 40),
     ("organiser", "조직부장", "組織部長", "Organiser", 50),
     ("group_leader", "반장", "班長", "Group leader", 60),
+    # The posts of a school's staff.
+    ("principal", "교장", "校長", "Principal", 70),
+    ("teacher", "교원", "教員", "Teacher", 80),
+    ("school_staff", "학교 직원", "学校職員", "School staff", 90),
 ]
 
 

@@ -138,6 +138,7 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
     elif request.method == "POST":
         return HttpResponse(status=400)
     from branchwork.activities.ladder import LEVEL_NAMES, level_of
+    from branchwork.education.selectors import enrolments_of
 
     return render(
         request,
@@ -152,6 +153,7 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "consents": person.consents.all(),
             "memberships": _memberships_shown(scope, person),
             "level": LEVEL_NAMES[level_of(person)],
+            "enrolments": enrolments_of(request.user, person),
         },
     )
 

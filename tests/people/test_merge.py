@@ -16,8 +16,9 @@ from branchwork.access.models import AuditEvent, User
 from branchwork.activities.models import Contact, Registration
 from branchwork.care.models import Case, CaseCategory, HelpOffer
 from branchwork.core.errors import PermissionDeniedError
+from branchwork.education.models import Enrolment, School
 from branchwork.news.models import Delivery, Newsletter
-from branchwork.org.models import PostType, Term
+from branchwork.org.models import PostType, Term, UnitKind
 from branchwork.people import services
 from branchwork.people.merge import MERGE_FIELDS, merge_people, person_links
 from branchwork.people.models import (
@@ -35,7 +36,7 @@ from branchwork.people.models import (
 from branchwork.people.privacy import erase_person
 from branchwork.people.search import search
 from branchwork.people.selectors import visible_people
-from tests.conftest import MARK_B, Federation, make_user, signed_in
+from tests.conftest import MARK_B, Federation, make_unit, make_user, signed_in
 
 pytestmark = pytest.mark.django_db
 TODAY = dt.date(2025, 6, 1)
@@ -186,6 +187,15 @@ def _make_rows(
         ),
         ("care.helpoffer", "person"): lambda: HelpOffer.objects.create(
             person=merged, kinds=["visiting"]
+        ),
+        ("education.enrolment", "person"): lambda: Enrolment.objects.create(
+            person=merged,
+            school=School.objects.create(
+                unit=make_unit(fed.r1, "S-merge", UnitKind.SCHOOL), level="elementary"
+            ),
+            school_year=2026,
+            grade=1,
+            since=TODAY,
         ),
         ("news.delivery", "person"): lambda: Delivery.objects.create(
             newsletter=Newsletter.objects.create(unit=fed.a, title_ja="便り"),

@@ -119,6 +119,7 @@ def test_export_holds_every_section(federation: Federation, rich_a: Person) -> N
         "activities.registration": [],
         "care.case": [],
         "care.helpoffer": [],
+        "education.enrolment": [],
         "news.delivery": [],
     }
     actions = [e["action"] for e in data["audit_events"]]
