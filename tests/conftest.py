@@ -226,3 +226,30 @@ def totp_code(user: User) -> str:
 
     device = TOTPDevice.objects.get(user=user, confirmed=True)
     return f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits):06d}"
+
+
+def wipe_money() -> None:
+    """Empty the money tables, ledger included (the application never deletes a ledger row and
+    PostgreSQL refuses it row by row; TRUNCATE, the owner's tool, is what empties it)."""
+    from django.db import connection
+
+    tables = [
+        "money_allocationitem",
+        "money_allocation",
+        "money_duespayment",
+        "money_donation",
+        "money_fund",
+        "money_entry",
+        "money_transaction",
+        "money_account",
+        "money_duesrate",
+        "money_receiptcounter",
+    ]
+    with connection.cursor() as cur:
+        if connection.vendor == "postgresql":
+            cur.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no deferred checks left pending
+            cur.execute("TRUNCATE " + ", ".join(tables) + " CASCADE")
+            cur.execute("SET CONSTRAINTS ALL DEFERRED")
+        else:
+            for table in tables:
+                cur.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed names

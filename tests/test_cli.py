@@ -46,6 +46,9 @@ def test_demo_is_deterministic_for_a_seed() -> None:
     Sweep.objects.all().delete()
     Case.objects.all().delete()
     HelpOffer.objects.all().delete()
+    from tests.conftest import wipe_money
+
+    wipe_money()
     from branchwork.education.models import Enrolment, School
 
     Enrolment.objects.all().delete()
@@ -86,6 +89,8 @@ def test_demo_has_every_kind_of_unit_and_the_demo_logins(
         "branch-officer",
         "group-leader",
         "case-worker",
+        "school-officer",
+        "regional-treasurer",
     ):
         assert username in out
         assert User.objects.filter(username=username).exists()

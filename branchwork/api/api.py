@@ -19,6 +19,7 @@ from .care import router as care_router
 from .education import router as education_router
 from .exports import router as exports_router
 from .imports import router as imports_router
+from .money import router as money_router
 from .news import router as news_router
 from .org import router as org_router
 from .people import router as people_router
@@ -88,3 +89,4 @@ api.add_router("/", activities_router)
 api.add_router("/", news_router)
 api.add_router("/", care_router)
 api.add_router("/", education_router)
+api.add_router("/", money_router)

@@ -27,6 +27,7 @@ def my_work(request: HttpRequest) -> HttpResponse:
         "suggested": _suggested_contacts(request.user, scope),
         "my_cases": _my_cases(request.user, scope),
         "my_sweeps": _my_sweeps(request.user),
+        "approvals": _approvals(request.user, scope),
         "today": timezone.localdate(),
         "no_grants": scope.is_empty,
     }
@@ -45,6 +46,15 @@ def _my_sweeps(user: Any) -> list[tuple[Any, int]]:
 
     counts = dict(my_targets(user).order_by().values_list("sweep").annotate(n=Count("pk")))
     return [(s, counts[s.pk]) for s in Sweep.objects.filter(pk__in=counts).order_by("-started_at")]
+
+
+def _approvals(user: Any, scope: Any) -> list[Any]:
+    """Allocations proposed by another treasurer, waiting for the user's decision."""
+    from branchwork.money.selectors import approvals_waiting
+
+    if "money" not in scope.all_permissions():
+        return []
+    return list(approvals_waiting(user)[:20])
 
 
 def _my_cases(user: Any, scope: Any) -> list[Any]:

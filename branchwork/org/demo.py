@@ -56,7 +56,7 @@ class DemoResult:
     people: int = 0
     terms: int = 0
     logins: list[tuple[str, str, str, str]] = field(default_factory=list)  # user, pw, role, unit
-    totp_secret: str = ""
+    totp_secrets: dict[str, str] = field(default_factory=dict)
     created: bool = True
 
 
@@ -373,6 +373,9 @@ def _build_demo(size: str, seed: int) -> DemoResult:
     from branchwork.education.demo import add_school_demo
 
     add_school_demo(b.today, b.rng)
+    from branchwork.money.demo import add_money_demo
+
+    add_money_demo(b.today, b.rng)
     result.units = Unit.objects.count()
     result.people = Person.objects.count()
     result.terms = Term.objects.count()
@@ -388,6 +391,7 @@ DEMO_USERS = [
     ("group-leader", "officer", "group"),
     ("case-worker", "case_worker", "branch"),
     ("school-officer", "officer", "school"),
+    ("regional-treasurer", "treasurer", "region"),
 ]
 
 
@@ -438,7 +442,7 @@ def _demo_users(
         if roles[role].permissions & {"sensitive", "money", "admin"}:
             key = bytes(b.rng.getrandbits(8) for _ in range(20))
             TOTPDevice.objects.create(user=user, name="demo", confirmed=True, key=key.hex())
-            result.totp_secret = base64.b32encode(key).decode()
+            result.totp_secrets[username] = base64.b32encode(key).decode()
 
 
 def _collect_logins(result: DemoResult) -> None:
@@ -456,4 +460,4 @@ def _collect_logins(result: DemoResult) -> None:
         result.logins.append((username, DEMO_PASSWORD, grant.role.name_en, grant.unit.code))
         device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
         if device is not None:
-            result.totp_secret = base64.b32encode(device.bin_key).decode()
+            result.totp_secrets[username] = base64.b32encode(device.bin_key).decode()

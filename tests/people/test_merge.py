@@ -17,6 +17,16 @@ from branchwork.activities.models import Contact, Registration
 from branchwork.care.models import Case, CaseCategory, HelpOffer
 from branchwork.core.errors import PermissionDeniedError
 from branchwork.education.models import Enrolment, School
+from branchwork.money import ledger
+from branchwork.money.models import (
+    Account,
+    Allocation,
+    AllocationItem,
+    Donation,
+    DuesPayment,
+    Fund,
+    Transaction,
+)
 from branchwork.news.models import Delivery, Newsletter
 from branchwork.org.models import PostType, Term, UnitKind
 from branchwork.people import services
@@ -130,6 +140,15 @@ def _event(fed: Federation) -> Any:
     )
 
 
+def _ledger_tx(unit: Any) -> Transaction:
+    return ledger.post(
+        actor=None,
+        unit=unit,
+        kind="dues",
+        lines=[(ledger.account(unit, "cash"), 1000), (ledger.account(unit, "dues"), -1000)],
+    )
+
+
 def _make_rows(
     fed: Federation, merged: Person, keep: Person, third: Person
 ) -> dict[tuple[str, str], Callable[[], models.Model]]:
@@ -187,6 +206,41 @@ def _make_rows(
         ),
         ("care.helpoffer", "person"): lambda: HelpOffer.objects.create(
             person=merged, kinds=["visiting"]
+        ),
+        ("money.duespayment", "person"): lambda: DuesPayment.objects.create(
+            person=merged,
+            unit=fed.a,
+            fiscal_year=2026,
+            amount=1000,
+            received_on=TODAY,
+            transaction=_ledger_tx(fed.a),
+        ),
+        ("money.donation", "donor"): lambda: Donation.objects.create(
+            unit=fed.a,
+            donor=merged,
+            received_on=TODAY,
+            amount=1000,
+            receipt_year=TODAY.year,
+            receipt_number=99,
+            transaction=_ledger_tx(fed.a),
+        ),
+        ("money.allocationitem", "person"): lambda: AllocationItem.objects.create(
+            allocation=Allocation.objects.create(
+                fund=Fund.objects.create(
+                    unit=fed.a,
+                    name="基金",
+                    source="寄付",
+                    purpose="",
+                    fiscal_year=2026,
+                    amount=10**6,
+                    account=Account.objects.create(unit=fed.a, kind="fund", code="fund-merge"),
+                ),
+                title="奨学金",
+                proposed_by=make_user("proposer-merge"),
+            ),
+            kind="stipend",
+            person=merged,
+            amount=1000,
         ),
         ("education.enrolment", "person"): lambda: Enrolment.objects.create(
             person=merged,

@@ -120,6 +120,9 @@ def test_export_holds_every_section(federation: Federation, rich_a: Person) -> N
         "care.case": [],
         "care.helpoffer": [],
         "education.enrolment": [],
+        "money.allocationitem": [],
+        "money.donation": [],
+        "money.duespayment": [],
         "news.delivery": [],
     }
     actions = [e["action"] for e in data["audit_events"]]

@@ -29,8 +29,8 @@ class Command(BaseCommand):
         self.stdout.write("Demo logins (user name, password, role on unit):")
         for username, password, role, unit in result.logins:
             self.stdout.write(f"  {username:18} {password:18} {role} on {unit}")
-        if result.totp_secret:
+        for username, secret in result.totp_secrets.items():
             self.stdout.write(
-                f"  central-admin needs a second factor: add this key to an authenticator app: "
-                f"{result.totp_secret}"
+                f"  {username} needs a second factor: add this key to an authenticator app: "
+                f"{secret}"
             )
