@@ -98,3 +98,12 @@ class PerPupilForm(forms.Form):
 
 class ReasonForm(forms.Form):
     reason = forms.CharField(label=_("reason"), max_length=300)
+
+
+class RateForm(forms.Form):
+    status = forms.ChoiceField(
+        label=_("membership"),
+        choices=[("member", _("Member")), ("supporter", _("Supporter"))],
+    )
+    fiscal_year = forms.IntegerField(label=_("fiscal year"), min_value=1900, max_value=2200)
+    amount = AmountField(label=_("dues for the year (yen)"))

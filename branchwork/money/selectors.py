@@ -315,6 +315,36 @@ def stipends_by_branch(user: Any, year: int) -> list[dict[str, Any]]:
     return rows
 
 
+def paid_by_region(user: Any, year: int) -> list[dict[str, Any]]:
+    """Grants (by the school's region) and stipends (by the pupil's region) paid in a fiscal
+    year: two grouped queries."""
+    width = 2 * PATH_STEP
+    items = AllocationItem.objects.filter(
+        money_q(user, "allocation__fund__unit__path"),
+        allocation__fund__fiscal_year=year,
+        status=ItemStatus.PAID,
+    )
+    rows: dict[str, dict[str, Any]] = {}
+    for kind, path in (
+        (ItemKind.GRANT, "school__unit__path"),
+        (ItemKind.STIPEND, "person__unit__path"),
+    ):
+        for got in (
+            items.filter(kind=kind)
+            .annotate(region=Substr(path, 1, width))
+            .values("region")
+            .annotate(s=Sum("amount"))
+            .order_by()
+        ):
+            row = rows.setdefault(got["region"], {"grants": 0, "stipends": 0})
+            row["grants" if kind == ItemKind.GRANT else "stipends"] = got["s"] or 0
+    units = {u.path: u for u in Unit.objects.filter(path__in=list(rows))}
+    return [
+        {"unit": units.get(path), **row, "total": row["grants"] + row["stipends"]}
+        for path, row in sorted(rows.items())
+    ]
+
+
 def stipend_history(user: Any, person: Any) -> QuerySet[AllocationItem]:
     return (
         AllocationItem.objects.filter(

@@ -91,6 +91,14 @@ def set_dues_rate(
 ) -> DuesRate:
     if not scope_for(actor).has("admin", body) or not scope_for(actor).has("money", body):
         raise PermissionDeniedError("money")
+    if status not in ("member", "supporter"):
+        raise invalid("status", _("Dues are set for members and supporters."))
+    this = fiscal_year_of(timezone.localdate())
+    if not this - 10 <= fiscal_year <= this + 1:
+        raise invalid(
+            "fiscal_year",
+            _("Give a fiscal year between %(a)s and %(b)s.") % {"a": this - 10, "b": this + 1},
+        )
     value = check_amount(amount)
     rate, created = DuesRate.objects.update_or_create(
         body=body, status=status, fiscal_year=fiscal_year, defaults={"amount": value}

@@ -36,12 +36,16 @@ from .forms import (
     FundForm,
     GrantForm,
     PerPupilForm,
+    RateForm,
     ReasonForm,
     ReceiveForm,
     StipendForm,
     TransferForm,
 )
-from .models import Allocation, AllocationItem, AllocationStatus, ItemKind
+from .models import Allocation, AllocationItem, AllocationStatus, DuesRate, ItemKind
+
+# Units whose members pay dues to them: the association and its affiliated bodies.
+BODY_KINDS = ("federation", "womens_union", "youth_league", "business_association")
 
 PAGE = 50
 
@@ -221,8 +225,25 @@ def transaction_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def unit_dues(request: HttpRequest, code: str) -> HttpResponse:
     unit = _money_unit(request, code)
     year = _year(request)
-    form = DuesForm(request.POST or None, initial={"fiscal_year": year})
-    if request.method == "POST":
+    scope = scope_for(request.user)
+    # Rates are set by the administrators of a body members belong to (the association, or
+    # an affiliated body) who also hold the money permission there.
+    may_set_rates = unit.kind in BODY_KINDS and scope.has("admin", unit)
+    action = request.POST.get("action", "record")
+    form = DuesForm(request.POST if action == "record" else None, initial={"fiscal_year": year})
+    rate_form = RateForm(request.POST if action == "rate" else None, initial={"fiscal_year": year})
+    if request.method == "POST" and action == "rate":
+        if not may_set_rates:
+            return render(request, "403.html", status=403)
+        done = _run(
+            request,
+            rate_form,
+            lambda d: services.set_dues_rate(actor=request.user, body=unit, **d),
+            _("The dues rate is saved."),
+        )
+        if done:
+            return redirect(f"{request.path}?year={year}")
+    elif request.method == "POST":
 
         def run(d: dict[str, Any]) -> Any:
             person = person_in_scope(request.user, d["person"], "person")
@@ -269,6 +290,8 @@ def unit_dues(request: HttpRequest, code: str) -> HttpResponse:
             "year": year,
             "years": _years(year),
             "rows": rows,
+            "rates": DuesRate.objects.filter(body=unit, fiscal_year=year).order_by("status"),
+            "rate_form": rate_form if may_set_rates else None,
             "form": form,
             "totals": {
                 k: sum(r[k] for r in rows) for k in ("members", "expected", "collected", "payers")
@@ -701,8 +724,9 @@ def reports(request: HttpRequest) -> HttpResponse:
     funds = selectors.utilisation(request.user, year)
     schools = selectors.paid_by_school(request.user, year)
     branches = selectors.stipends_by_branch(request.user, year)
+    regions = selectors.paid_by_region(request.user, year)
     what = request.GET.get("report")
-    if request.GET.get("format") and what in ("funds", "schools", "stipends"):
+    if request.GET.get("format") and what in ("funds", "schools", "stipends", "regions"):
         scope = scope_for(request.user)
         unit_id = next((g.unit_id for g in scope.grants if "money" in g.permissions), None)
         if what == "funds":
@@ -732,6 +756,17 @@ def reports(request: HttpRequest) -> HttpResponse:
                 ],
                 unit_id=unit_id,
             )
+        if what == "regions":
+            return download(
+                request,
+                f"regions-{year}",
+                [_("Region"), _("Grants"), _("Stipends"), _("Total")],
+                [
+                    [r["unit"].name if r["unit"] else "", r["grants"], r["stipends"], r["total"]]
+                    for r in regions
+                ],
+                unit_id=unit_id,
+            )
         if what == "schools":
             return download(
                 request,
@@ -756,6 +791,7 @@ def reports(request: HttpRequest) -> HttpResponse:
             "funds": funds,
             "schools": schools,
             "branches": branches,
+            "regions": regions,
         },
     )
 

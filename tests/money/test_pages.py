@@ -70,6 +70,10 @@ def test_an_allocation_from_draft_to_payment(federation: Federation, money: Mone
     proposer.post(url, {"action": "pay", "item": allocation.items.first().pk})  # type: ignore[union-attr]
     assert Transaction.objects.count() == before
     assert ledger.balance(ledger.account(money.school.unit, "cash")) == 200_000
+    regions = proposer.get(
+        reverse("money:reports") + f"?year={money.year}&report=regions&format=csv"
+    ).content.decode("utf-8-sig")
+    assert "200000,30000,230000" in regions
 
 
 def test_pdfs_print_korean_and_japanese(
@@ -206,3 +210,31 @@ def test_bad_input_on_the_pages_names_the_field(federation: Federation, money: M
     )
     assert "No person with this number in your units." in dues.content.decode()
     assert Donation.objects.filter(unit=federation.a).count() == 0
+
+
+def test_dues_rates_are_set_by_the_bodys_administrators(
+    federation: Federation, money: Money
+) -> None:
+    url = reverse("money:unit-dues", args=["FED"]) + f"?year={money.year}"
+    central = signed_in(federation.central)
+    page = central.get(url).content.decode()
+    assert "¥12,000" in page and 'value="rate"' in page
+    central.post(
+        url,
+        {"action": "rate", "status": "supporter", "fiscal_year": money.year, "amount": "6,000"},
+    )
+    assert "¥6,000" in central.get(url).content.decode()
+    bad = central.post(
+        url, {"action": "rate", "status": "member", "fiscal_year": money.year, "amount": "-1"}
+    )
+    assert 'class="error"' in bad.content.decode()
+    # A treasurer of a region sees no rate form on its own dues page and cannot post one.
+    regional = signed_in(money.proposer)
+    assert (
+        'value="rate"' not in regional.get(reverse("money:unit-dues", args=["R1"])).content.decode()
+    )
+    refused = regional.post(
+        reverse("money:unit-dues", args=["R1"]),
+        {"action": "rate", "status": "member", "fiscal_year": money.year, "amount": "1"},
+    )
+    assert refused.status_code == 403
