@@ -36,13 +36,11 @@ import platform
 import random
 import secrets
 import statistics
-import sys
-import tempfile
 import time
-from pathlib import Path
 from typing import Any
 
-from common import pct, setup, write_section  # noqa: E402 - bench/ is on the path
+import common  # noqa: E402 - bench/ is on the path
+from common import pct
 
 MARK = "<!-- bench/activities.py {engine}: everything from here to the next such mark -->"
 END = "<!-- end bench/activities.py {engine} -->"
@@ -518,10 +516,6 @@ def section(result: dict[str, Any], command: str, started: float) -> list[str]:
     return lines
 
 
-def write(lines: list[str], engine: str) -> None:
-    write_section(lines, MARK.format(engine=engine), END.format(engine=engine))
-
-
 def run(args: argparse.Namespace) -> dict[str, Any]:
     from django.core.management import call_command
     from django.db import connection
@@ -545,33 +539,13 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", ""))
-    parser.add_argument("--reuse", help="a SQLite file to keep the generated data in (reused)")
+    parser = common.parser(__doc__.splitlines()[0])
     parser.add_argument("--activity-rows", type=int, default=2_000_000)
     parser.add_argument("--units", type=int, default=30, help="branches measured")
     parser.add_argument("--runs", type=int, default=5, help="times each unit's query is run")
     parser.add_argument("--recipients", type=int, default=50_000)
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--size", default="japan", help="demo size (small for a smoke run)")
-    parser.add_argument("--no-write", action="store_true", help="print, do not write the doc")
-    args = parser.parse_args()
-    started = time.perf_counter()
-    with tempfile.TemporaryDirectory(prefix="bw-activities-") as tmp:
-        url = args.database_url
-        if not url:
-            path = Path(args.reuse) if args.reuse else Path(tmp) / "activities.sqlite3"
-            url = f"sqlite:///{path.resolve()}"
-        setup(url, Path(tmp))
-        result = run(args)
-    flags = " ".join(sys.argv[1:]) or "(defaults)"
-    lines = section(result, f"bench/activities.py {flags}", started)
-    engine = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}[result["engine"]]
-    if args.no_write:
-        print("\n".join(lines))
-    else:
-        write(lines, engine)
-        print("\n".join(lines))
+    common.main("activities", parser.parse_args(), run, section)
 
 
 if __name__ == "__main__":

@@ -38,12 +38,11 @@ import platform
 import random
 import statistics
 import sys
-import tempfile
 import time
-from pathlib import Path
 from typing import Any
 
-from common import pct, setup, write_section  # noqa: E402 - bench/ is on the path
+import common  # noqa: E402 - bench/ is on the path
+from common import pct
 
 MARK = "<!-- bench/care.py {engine}: everything from here to the next such mark -->"
 END = "<!-- end bench/care.py {engine} -->"
@@ -427,30 +426,12 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", ""))
-    parser.add_argument("--reuse", help="a SQLite file to keep the generated data in (reused)")
+    parser = common.parser(__doc__.splitlines()[0])
     parser.add_argument("--officers", type=int, default=2, help="officer logins per branch")
     parser.add_argument("--runs", type=int, default=3, help="times the sweep is started")
     parser.add_argument("--samples", type=int, default=200, help="coverage requests of each kind")
     parser.add_argument("--writers", type=int, default=2, help="processes recording outcomes")
-    parser.add_argument("--size", default="japan", help="demo size (small for a smoke run)")
-    parser.add_argument("--no-write", action="store_true", help="print, do not write the doc")
-    args = parser.parse_args()
-    started = time.perf_counter()
-    with tempfile.TemporaryDirectory(prefix="bw-care-") as tmp:
-        url = args.database_url
-        if not url:
-            path = Path(args.reuse) if args.reuse else Path(tmp) / "care.sqlite3"
-            url = f"sqlite:///{path.resolve()}"
-        setup(url, Path(tmp))
-        result = run(args)
-    flags = " ".join(sys.argv[1:]) or "(defaults)"
-    lines = section(result, f"bench/care.py {flags}", started)
-    engine = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}[result["engine"]]
-    if not args.no_write:
-        write_section(lines, MARK.format(engine=engine), END.format(engine=engine))
-    print("\n".join(lines))
+    common.main("care", parser.parse_args(), run, section)
 
 
 if __name__ == "__main__":

@@ -3,9 +3,14 @@ nearest-rank percentile, and writing one section of ``docs/benchmarks.md`` in pl
 
 from __future__ import annotations
 
+import argparse
 import os
 import sys
+import tempfile
+import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "benchmarks.md"
@@ -45,3 +50,42 @@ def write_section(lines: list[str], start: str, end: str) -> None:
     else:
         text = text.rstrip() + "\n\n" + "\n".join(lines) + "\n"
     DOC.write_text(text, encoding="utf-8")
+
+
+def parser(description: str) -> argparse.ArgumentParser:
+    """The options every japan-size benchmark takes; each adds its own."""
+    out = argparse.ArgumentParser(description=description)
+    out.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", ""))
+    out.add_argument("--reuse", help="a SQLite file to keep the generated data in (reused)")
+    out.add_argument("--size", default="japan", help="demo size (small for a smoke run)")
+    out.add_argument("--no-write", action="store_true", help="print, do not write the doc")
+    return out
+
+
+def main(
+    name: str,
+    args: argparse.Namespace,
+    run: Callable[[argparse.Namespace], dict[str, Any]],
+    section: Callable[[dict[str, Any], str, float], list[str]],
+) -> None:
+    """Run a benchmark on its database (a new SQLite file in a temporary directory unless a
+    URL or ``--reuse`` is given), then print its section of the doc and write it there, between
+    the marks ``<!-- bench/NAME.py ENGINE: … -->`` and ``<!-- end bench/NAME.py ENGINE -->``."""
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix=f"bw-{name}-") as tmp:
+        url = args.database_url
+        if not url:
+            path = Path(args.reuse) if args.reuse else Path(tmp) / f"{name}.sqlite3"
+            url = f"sqlite:///{path.resolve()}"
+        setup(url, Path(tmp))
+        result = run(args)
+    flags = " ".join(sys.argv[1:]) or "(defaults)"
+    lines = section(result, f"bench/{name}.py {flags}", started)
+    engine = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}[result["engine"]]
+    if not args.no_write:
+        write_section(
+            lines,
+            f"<!-- bench/{name}.py {engine}: everything from here to the next such mark -->",
+            f"<!-- end bench/{name}.py {engine} -->",
+        )
+    print("\n".join(lines))

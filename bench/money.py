@@ -38,13 +38,11 @@ import os
 import platform
 import random
 import statistics
-import sys
-import tempfile
 import time
-from pathlib import Path
 from typing import Any
 
-from common import pct, setup, write_section  # noqa: E402 - bench/ is on the path
+import common  # noqa: E402 - bench/ is on the path
+from common import pct
 
 MARK = "<!-- bench/money.py {engine}: everything from here to the next such mark -->"
 END = "<!-- end bench/money.py {engine} -->"
@@ -494,30 +492,12 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", ""))
-    parser.add_argument("--reuse", help="a SQLite file to keep the generated data in (reused)")
+    parser = common.parser(__doc__.splitlines()[0])
     parser.add_argument("--dues", type=int, default=10_000, help="dues payments timed")
     parser.add_argument("--stipends", type=int, default=10_000)
     parser.add_argument("--runs", type=int, default=10, help="times each report is run")
     parser.add_argument("--seed", type=int, default=11)
-    parser.add_argument("--size", default="japan", help="demo size (small for a smoke run)")
-    parser.add_argument("--no-write", action="store_true", help="print, do not write the doc")
-    args = parser.parse_args()
-    started = time.perf_counter()
-    with tempfile.TemporaryDirectory(prefix="bw-money-") as tmp:
-        url = args.database_url
-        if not url:
-            path = Path(args.reuse) if args.reuse else Path(tmp) / "money.sqlite3"
-            url = f"sqlite:///{path.resolve()}"
-        setup(url, Path(tmp))
-        result = run(args)
-    flags = " ".join(sys.argv[1:]) or "(defaults)"
-    lines = section(result, f"bench/money.py {flags}", started)
-    engine = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}[result["engine"]]
-    if not args.no_write:
-        write_section(lines, MARK.format(engine=engine), END.format(engine=engine))
-    print("\n".join(lines))
+    common.main("money", parser.parse_args(), run, section)
 
 
 if __name__ == "__main__":
