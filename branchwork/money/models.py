@@ -169,7 +169,10 @@ class Entry(AppendOnly):
     """An amount on an account: debit positive, credit negative."""
 
     transaction = models.ForeignKey(Transaction, on_delete=models.PROTECT, related_name="entries")
-    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="entries")
+    # Indexed with the amount below, so that a balance is summed from the index alone.
+    account = models.ForeignKey(
+        Account, on_delete=models.PROTECT, related_name="entries", db_index=False
+    )
     amount = models.BigIntegerField(_("amount"))
 
     class Meta:
@@ -179,7 +182,7 @@ class Entry(AppendOnly):
         constraints = [
             models.CheckConstraint(condition=~Q(amount=0), name="entry_amount_not_zero"),
         ]
-        indexes = [models.Index(fields=["account", "transaction"], name="money_entry_account")]
+        indexes = [models.Index(fields=["account", "amount"], name="money_entry_balance")]
 
     def __str__(self) -> str:
         return f"entry #{self.pk}"
