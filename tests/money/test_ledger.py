@@ -255,3 +255,15 @@ def test_grants_by_formula(federation: Federation, money: Money) -> None:
     assert made == 1
     item = allocation.items.get()
     assert (item.school, item.amount) == (money.school, 30_000)
+
+
+def test_amounts_are_shown_in_their_currencys_minor_units(settings) -> None:  # type: ignore[no-untyped-def]
+    from branchwork.core.templatetags.branchwork import money, money_abs, yen
+
+    settings.BRANCHWORK_CURRENCIES = {"JPY": 0, "USD": 2, "KRW": 0, "CHF": 2}
+    assert yen(1234567) == "¥1,234,567"
+    assert yen(-500) == "−¥500"
+    assert money(1250, "USD") == "$12.50"
+    assert money(-5, "USD") == "−$0.05"
+    assert money(990, "CHF") == "9.90 CHF"
+    assert money_abs(-30000, "KRW") == "₩30,000"

@@ -12,22 +12,40 @@ def postal(value: str) -> str:
     return f"{digits[:3]}-{digits[3:]}" if len(digits) == 7 else str(value or "")
 
 
+SYMBOLS = {"JPY": "¥", "KRW": "₩", "USD": "$", "EUR": "€", "GBP": "£"}
+
+
 @register.filter
-def yen(value: object) -> str:
-    """A whole amount of yen, grouped by thousands: ¥1,234 (negative: −¥1,234)."""
+def money(value: object, currency: str = "JPY") -> str:
+    """An amount in a currency's minor unit, shown in its major unit with the currency's own
+    number of decimals (``BRANCHWORK_CURRENCIES``): ¥1,234, $12.50, −¥1,234."""
+    from django.conf import settings
+
     if value is None or value == "":
         return ""
     try:
         amount = int(value)  # type: ignore[call-overload]
     except (TypeError, ValueError):
         return str(value)
-    return f"−¥{-amount:,}" if amount < 0 else f"¥{amount:,}"
+    code = (currency or "JPY").upper()
+    minor = int(dict(getattr(settings, "BRANCHWORK_CURRENCIES", {"JPY": 0})).get(code, 0))
+    sign = "−" if amount < 0 else ""
+    whole, part = divmod(abs(amount), 10**minor)
+    text = f"{whole:,}" + (f".{part:0{minor}d}" if minor else "")
+    symbol = SYMBOLS.get(code)
+    return f"{sign}{symbol}{text}" if symbol else f"{sign}{text} {code}"
 
 
 @register.filter
-def yen_abs(value: object) -> str:
+def money_abs(value: object, currency: str = "JPY") -> str:
     """An entry's amount without its sign (the column says which side it is on)."""
     try:
-        return yen(abs(int(value)))  # type: ignore[call-overload]
+        return money(abs(int(value)), currency)  # type: ignore[call-overload]
     except (TypeError, ValueError):
         return str(value)
+
+
+@register.filter
+def yen(value: object) -> str:
+    """A whole amount of yen: ¥1,234 (negative: −¥1,234)."""
+    return money(value, "JPY")
