@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from branchwork.access.scoping import scope_for
 from branchwork.core.errors import PermissionDeniedError
-from branchwork.core.forms import submit
+from branchwork.core.forms import perform, submit
 from branchwork.org.selectors import get_unit_for
 
 from . import sweeps
@@ -130,18 +130,14 @@ def sweep_coverage(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def sweep_assign(request: HttpRequest, pk: int) -> HttpResponse:
     sweep = _sweep_for(request, pk)
-    try:
-        count = sweeps.assign_targets(actor=request.user, sweep=sweep)
-    except PermissionDeniedError:
-        return render(request, "403.html", status=403)
-    except ValidationError as exc:
-        for message in exc.messages:
-            messages.error(request, message)
-    else:
-        messages.success(
-            request, _("%(count)s households are put on officers' lists.") % {"count": count}
-        )
-    return redirect("care:sweep", pk=pk)
+    refused = perform(
+        request,
+        lambda: sweeps.assign_targets(actor=request.user, sweep=sweep),
+        success=lambda count: (
+            _("%(count)s households are put on officers' lists.") % {"count": count}
+        ),
+    )
+    return refused or redirect("care:sweep", pk=pk)
 
 
 @login_required

@@ -9,7 +9,10 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from .errors import PermissionDeniedError
 
 
 def apply_errors(form: forms.BaseForm, exc: ValidationError) -> None:
@@ -50,4 +53,25 @@ def submit(
     return Done(result)
 
 
-__all__ = ["NON_FIELD_ERRORS", "Done", "apply_errors", "submit"]
+__all__ = ["NON_FIELD_ERRORS", "Done", "apply_errors", "perform", "submit"]
+
+
+def perform(
+    request: HttpRequest,
+    call: Callable[[], object],
+    *,
+    success: str | Callable[[Any], str],
+) -> HttpResponse | None:
+    """Run a service that takes no form (a button): flash its success (a text, or one made
+    from what it returned) or its refusals. A missing permission answers 403; otherwise None,
+    and the view redirects where it would anyway."""
+    try:
+        result = call()
+    except PermissionDeniedError:
+        return render(request, "403.html", status=403)
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+        return None
+    messages.success(request, success(result) if callable(success) else success)
+    return None

@@ -13,12 +13,13 @@ from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from branchwork.access.scoping import scope_for
 from branchwork.core.errors import PermissionDeniedError
-from branchwork.core.forms import submit
+from branchwork.core.forms import perform, submit
 from branchwork.org.models import Term, UnitKind
 from branchwork.org.selectors import get_unit_for
 from branchwork.people.selectors import get_person_for, person_in_scope
@@ -247,17 +248,15 @@ def enrolment_leave(request: HttpRequest, pk: int) -> HttpResponse:
     enrolment = selectors.visible_enrolments(request.user).filter(pk=pk).first()
     if enrolment is None:
         raise Http404
-    try:
-        services.leave(actor=request.user, enrolment=enrolment)
-    except PermissionDeniedError:
-        return render(request, "403.html", status=403)
-    except ValidationError as exc:
-        for message in exc.messages:
-            messages.error(request, message)
-    else:
-        messages.success(request, _("The pupil is recorded as having left."))
+    refused = perform(
+        request,
+        lambda: services.leave(actor=request.user, enrolment=enrolment),
+        success=_("The pupil is recorded as having left."),
+    )
+    if refused:
+        return refused
     nxt = request.POST.get("next", "")
-    if nxt.startswith("/") and not nxt.startswith("//"):
+    if url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()}):
         return redirect(nxt)
     school: School = enrolment.school
     return redirect("education:school", code=school.unit.code)

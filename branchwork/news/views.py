@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from branchwork.access.scoping import scope_for
 from branchwork.core.errors import PermissionDeniedError
-from branchwork.core.forms import submit
+from branchwork.core.forms import perform, submit
 from branchwork.org.models import Unit
 from branchwork.org.selectors import get_unit_for
 
@@ -323,16 +323,12 @@ def newsletter_send(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def newsletter_resume(request: HttpRequest, pk: int) -> HttpResponse:
     newsletter = selectors.get_newsletter_for(request.user, pk)
-    try:
-        sending.resume(actor=request.user, newsletter=newsletter)
-    except PermissionDeniedError:
-        return render(request, "403.html", status=403)
-    except ValidationError as exc:
-        for message in exc.messages:
-            messages.error(request, message)
-    else:
-        messages.success(request, _("The send goes on with those not yet sent."))
-    return redirect("news:newsletter", pk=pk)
+    refused = perform(
+        request,
+        lambda: sending.resume(actor=request.user, newsletter=newsletter),
+        success=_("The send goes on with those not yet sent."),
+    )
+    return refused or redirect("news:newsletter", pk=pk)
 
 
 @csrf_exempt
