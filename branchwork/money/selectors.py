@@ -141,7 +141,7 @@ def approvals_waiting(user: Any) -> QuerySet[Allocation]:
 
 def visible_donations(user: Any) -> QuerySet[Donation]:
     return Donation.objects.filter(money_q(user, "unit__path")).select_related(
-        "unit", "donor", "transaction"
+        "unit", "donor", "transaction", "transaction__reversed_by"
     )
 
 
