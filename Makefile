@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PG_PORT ?= 54329
 
-.PHONY: install run test lint typecheck messages test-sqlite test-postgres bench bench-registry bench-activities bench-care audit clean
+.PHONY: install run test lint typecheck messages test-sqlite test-postgres bench bench-registry bench-activities bench-care bench-money audit clean
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -53,6 +53,9 @@ bench-activities: install
 
 bench-care: install
 	$(BIN)/python bench/care.py
+
+bench-money: install
+	$(BIN)/python bench/money.py
 
 audit: install
 	$(BIN)/pip install --quiet pip-audit
