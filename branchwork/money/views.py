@@ -231,7 +231,9 @@ def unit_dues(request: HttpRequest, code: str) -> HttpResponse:
     may_set_rates = unit.kind in BODY_KINDS and scope.has("admin", unit)
     action = request.POST.get("action", "record")
     form = DuesForm(request.POST if action == "record" else None, initial={"fiscal_year": year})
-    rate_form = RateForm(request.POST if action == "rate" else None, initial={"fiscal_year": year})
+    rate_form = RateForm(
+        request.POST if action == "rate" else None, initial={"fiscal_year": year}, prefix="rate"
+    )
     if request.method == "POST" and action == "rate":
         if not may_set_rates:
             return render(request, "403.html", status=403)

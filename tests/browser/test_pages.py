@@ -132,6 +132,14 @@ def test_screenshots_at_360_px_in_korean_and_japanese(page: Page, demo: Any) -> 
         no_horizontal_overflow(page, PHONE["width"])
 
 
+def _waiting_allocation_url() -> str:
+    from branchwork.money.models import Allocation
+
+    allocation = Allocation.objects.filter(status="proposed").order_by("pk").first()
+    assert allocation is not None, "the demo has an allocation waiting for approval"
+    return f"/money/allocations/{allocation.pk}/"
+
+
 def test_no_serious_accessibility_violations(page: Page, demo: Any) -> None:
     from branchwork.org.demo import DEMO_PASSWORD
 
@@ -162,6 +170,13 @@ def test_no_serious_accessibility_violations(page: Page, demo: Any) -> None:
         ("people search", "/people/?q=Kim"),
         ("record a person", "/people/new/?unit=B0101"),
         ("my account", "/accounts/"),
+        ("school", "/schools/S001/"),
+        ("children at school", "/units/B0101/pupils/"),
+        ("money", "/units/R01/money/"),
+        ("dues", "/units/FED/money/dues/"),
+        ("donations", "/units/R01/money/donations/"),
+        ("money reports", "/money/reports/"),
+        ("allocation", _waiting_allocation_url()),
     ):
         response = page.goto(url)
         assert response is not None and response.status == 200, url

@@ -221,11 +221,22 @@ def test_dues_rates_are_set_by_the_bodys_administrators(
     assert "¥12,000" in page and 'value="rate"' in page
     central.post(
         url,
-        {"action": "rate", "status": "supporter", "fiscal_year": money.year, "amount": "6,000"},
+        {
+            "action": "rate",
+            "rate-status": "supporter",
+            "rate-fiscal_year": money.year,
+            "rate-amount": "6,000",
+        },
     )
     assert "¥6,000" in central.get(url).content.decode()
     bad = central.post(
-        url, {"action": "rate", "status": "member", "fiscal_year": money.year, "amount": "-1"}
+        url,
+        {
+            "action": "rate",
+            "rate-status": "member",
+            "rate-fiscal_year": money.year,
+            "rate-amount": "-1",
+        },
     )
     assert 'class="error"' in bad.content.decode()
     # A treasurer of a region sees no rate form on its own dues page and cannot post one.
@@ -235,6 +246,11 @@ def test_dues_rates_are_set_by_the_bodys_administrators(
     )
     refused = regional.post(
         reverse("money:unit-dues", args=["R1"]),
-        {"action": "rate", "status": "member", "fiscal_year": money.year, "amount": "1"},
+        {
+            "action": "rate",
+            "rate-status": "member",
+            "rate-fiscal_year": money.year,
+            "rate-amount": "1",
+        },
     )
     assert refused.status_code == 403
