@@ -131,6 +131,7 @@ INSTALLED_APPS = [
     "branchwork.care",
     "branchwork.education",
     "branchwork.money",
+    "branchwork.health",
     "branchwork.home",
     "branchwork.api",
 ]
