@@ -80,16 +80,21 @@ def _in_force(p: Period) -> Q:
     )
 
 
-def _members(p: Period) -> Rows:
+def _memberships_at_end(p: Period) -> Any:
+    """Memberships of the association in force at the month's end, of people alive then and
+    not erased."""
     from branchwork.people.models import Membership
 
-    members = Membership.objects.filter(
+    return Membership.objects.filter(
         _in_force(p),
         status="member",
         body__kind="federation",
         person__erased_at__isnull=True,
     ).filter(Q(person__deceased_date__isnull=True) | Q(person__deceased_date__gt=p.end))
-    return _counted(members, "person__unit_id", Count("person", distinct=True))
+
+
+def _members(p: Period) -> Rows:
+    return _counted(_memberships_at_end(p), "person__unit_id", Count("person", distinct=True))
 
 
 def _joins(p: Period) -> Rows:
@@ -228,6 +233,103 @@ def _vacancies(p: Period) -> Rows:
     return ((u, int(n), None) for u, n in rows)
 
 
+def _terms_ending(p: Period) -> Rows:
+    """Officers' terms in force at the month's end that end within the next 90 days: posts
+    that will need someone soon (succession)."""
+    from branchwork.org.models import Term
+
+    ending = Term.objects.filter(
+        start__lte=p.end, end__gte=p.end, end__lte=p.end + dt.timedelta(days=90)
+    )
+    return _counted(ending, "unit_id", Count("pk"))
+
+
+def _sweep_coverage(p: Period) -> Rows:
+    """Of the households in the latest sweep (started by the month's end) that took in each
+    unit, those reached by then."""
+    from branchwork.care.models import REACHED, SweepTarget
+
+    _since, until = p.bounds()
+    latest = (
+        SweepTarget.objects.filter(unit=OuterRef("unit"), sweep__started_at__lt=until)
+        .order_by("-sweep__started_at", "-sweep_id")
+        .values("sweep_id")[:1]
+    )
+    rows = (
+        SweepTarget.objects.filter(sweep__started_at__lt=until)
+        .filter(sweep_id=Subquery(latest))
+        .values_list("unit_id")
+        .annotate(
+            total=Count("pk"),
+            reached=Count("pk", filter=Q(outcome__in=REACHED, recorded_at__lt=until)),
+        )
+        .order_by()
+        .values_list("unit_id", "reached", "total")
+    )
+    return ((u, int(n), int(d)) for u, n, d in rows)
+
+
+def _newsletter_reach(p: Period) -> Rows:
+    """Of the members at the month's end, those a newsletter can reach: an e-mail address
+    and a newsletter consent in force."""
+    from branchwork.people.models import Consent
+
+    consent = Consent.objects.filter(
+        person=OuterRef("person"), kind="newsletter", given_on__lte=p.end
+    ).filter(Q(withdrawn_on__isnull=True) | Q(withdrawn_on__gt=p.end))
+    rows = (
+        _memberships_at_end(p)
+        .values_list("person__unit_id")
+        .annotate(
+            total=Count("person", distinct=True),
+            reached=Count(
+                "person", distinct=True, filter=Q(Exists(consent)) & ~Q(person__email="")
+            ),
+        )
+        .order_by()
+        .values_list("person__unit_id", "reached", "total")
+    )
+    return ((u, int(n), int(d)) for u, n, d in rows)
+
+
+def _dues(p: Period) -> Rows:
+    """Dues collected in the fiscal year up to the month's end (by the collecting branch),
+    against what the members at the month's end owe for the year (by their own unit)."""
+    from branchwork.money.models import DuesPayment, DuesRate
+    from branchwork.money.services import fiscal_year_of
+    from branchwork.people.models import Membership
+
+    year = fiscal_year_of(p.end)
+    paid = (
+        DuesPayment.objects.filter(
+            fiscal_year=year, received_on__lte=p.end, transaction__reversed_by__isnull=True
+        )
+        .values_list("unit_id")
+        .annotate(s=Sum("amount"))
+        .order_by()
+        .values_list("unit_id", "s")
+    )
+    rate = DuesRate.objects.filter(
+        fiscal_year=year, body_id=OuterRef("body_id"), status=OuterRef("status")
+    ).values("amount")[:1]
+    owed = (
+        Membership.objects.filter(
+            _in_force(p), status__in=["member", "supporter"], person__erased_at__isnull=True
+        )
+        .filter(Q(person__deceased_date__isnull=True) | Q(person__deceased_date__gt=p.end))
+        .annotate(rate=Subquery(rate, output_field=IntegerField()))
+        .filter(rate__isnull=False)
+        .values_list("person__unit_id")
+        .annotate(s=Sum("rate"))
+        .order_by()
+        .values_list("person__unit_id", "s")
+    )
+    for unit_id, amount in paid:
+        yield unit_id, int(amount or 0), 0
+    for unit_id, amount in owed:
+        yield unit_id, 0, int(amount or 0)
+
+
 METRICS: tuple[Metric, ...] = (
     Metric("members", _("members"), False, +1, _members),
     Metric("joins", _("joined in the month"), False, +1, _joins),
@@ -240,5 +342,9 @@ METRICS: tuple[Metric, ...] = (
     Metric("open_cases", _("open cases"), False, -1, _open_cases),
     Metric("overdue_cases", _("overdue cases"), False, -1, _overdue_cases),
     Metric("vacancies", _("vacant officer seats"), False, -1, _vacancies),
+    Metric("terms_ending", _("officers' terms ending within 90 days"), False, -1, _terms_ending),
+    Metric("sweep_coverage", _("households reached in the last sweep"), True, +1, _sweep_coverage),
+    Metric("newsletter_reach", _("members a newsletter reaches"), True, +1, _newsletter_reach),
+    Metric("dues", _("dues collected of dues owed this fiscal year"), True, +1, _dues),
 )
 BY_CODE = {m.code: m for m in METRICS}

@@ -138,6 +138,73 @@ def october(federation: Federation) -> Federation:
             start=dt.date(2025, 4, 1),
             end=end,
         )
+    # The fixture's chairs of A and B: in force through October, ending on 31 December.
+    Term.objects.filter(unit__in=[a, b]).update(
+        start=dt.date(2025, 4, 1), end=dt.date(2026, 12, 31)
+    )
+    # Sweeps of A: an old one, the latest by the end of October, and one begun after it.
+    from branchwork.care.models import Sweep, SweepTarget
+
+    h_other = home(a, person(a), "2020-01-01")
+    for title, started, targets in (
+        ("old", "2026-09-01", [(h1, "pending", None)]),
+        (
+            "latest",
+            "2026-10-20",
+            [
+                (h1, "ok", "2026-10-25"),
+                (h4, "pending", None),
+                (h_other, "unreachable", "2026-10-26"),
+            ],
+        ),
+        ("later", "2026-11-05", [(h1, "pending", None)]),
+    ):
+        sweep = Sweep.objects.create(unit=a, title=title)
+        Sweep.objects.filter(pk=sweep.pk).update(started_at=at(started))
+        for household, outcome, recorded in targets:
+            SweepTarget.objects.create(
+                sweep=sweep,
+                household=household,
+                unit=household.unit,
+                outcome=outcome,
+                recorded_at=at(recorded) if recorded else None,
+            )
+    # Newsletters: person A has an address and a consent; the young member withdrew hers.
+    from branchwork.people.models import Consent
+
+    Person.objects.filter(pk__in=[federation.person_a.pk, young.pk]).update(email="x@example.jp")
+    Consent.objects.create(
+        person=federation.person_a, kind="newsletter", given_on=dt.date(2026, 1, 1), source="form"
+    )
+    Consent.objects.create(
+        person=young,
+        kind="newsletter",
+        given_on=dt.date(2026, 10, 6),
+        withdrawn_on=dt.date(2026, 10, 10),
+        source="form",
+    )
+    # Dues of the fiscal year 2026: 12,000 for a member; person A paid in June, someone
+    # else's payment came in November.
+    from branchwork.money import ledger
+    from branchwork.money.models import DuesPayment, DuesRate
+
+    DuesRate.objects.create(body=fed, status="member", fiscal_year=2026, amount=12000)
+    for who, day in ((federation.person_a, "2026-06-01"), (young, "2026-11-10")):
+        tx = ledger.post(
+            actor=None,
+            unit=a,
+            kind="dues",
+            booked_on=dt.date.fromisoformat(day),
+            lines=[(ledger.account(a, "cash"), 12000), (ledger.account(a, "dues"), -12000)],
+        )
+        DuesPayment.objects.create(
+            person=who,
+            unit=a,
+            fiscal_year=2026,
+            amount=12000,
+            received_on=dt.date.fromisoformat(day),
+            transaction=tx,
+        )
     return federation
 
 
@@ -161,7 +228,7 @@ def test_each_metric_for_october(october: Federation) -> None:
         ("A1", "joins"): 1.0,
         ("A", "leaves"): 1.0,
         ("A1", "leaves"): 0.0,
-        ("A", "households"): 2.0,  # h1 (A) and h4 (A1)
+        ("A", "households"): 3.0,  # h1 and the swept one (A), and h4 (A1)
         ("A1", "households"): 1.0,
         ("A", "events"): 2.0,  # 10 and 31 October; not 1 November (JST), not the cancelled
         ("A", "attendance"): 2.0,
@@ -174,11 +241,23 @@ def test_each_metric_for_october(october: Federation) -> None:
     for key, value in expect.items():
         assert got[key][0] == value, key
     # Shares: the numerator and denominator add up; the value is their ratio.
-    assert got[("A", "contacted")] == (0.5, 1, 2)  # h1 in touch on 15 August, h4 not since July
+    assert got[("A", "contacted")] == (1 / 3, 1, 3)  # h1 in touch on 15 August; h4 not since July
     assert got[("A1", "contacted")] == (0.0, 0, 1)
     assert got[("A", "youth")] == (0.5, 1, 2)  # of person A (66) and the young member (26)
     assert got[("A1", "youth")] == (1.0, 1, 1)
     assert got[("C", "youth")] == (None, 0, 0)  # nobody took part: no share at all
+    assert got[("A", "terms_ending")][0] == 1.0  # A's chair ends on 31 December
+    assert got[("R1", "terms_ending")][0] == 2.0  # and B's
+    # The latest sweep by 31 October: h1 reached, h4 (A1) not yet, the other not reachable.
+    assert got[("A", "sweep_coverage")] == (1 / 3, 1, 3)
+    assert got[("A1", "sweep_coverage")] == (0.0, 0, 1)
+    # Members a newsletter reaches: person A (A) yes; the young member (A1) withdrew.
+    assert got[("A", "newsletter_reach")] == (0.5, 1, 2)
+    assert got[("A1", "newsletter_reach")] == (0.0, 0, 1)
+    # Dues: A collected 12,000 by the end of October of the 24,000 its two members owe.
+    assert got[("A", "dues")] == (0.5, 12000, 24000)
+    assert got[("A1", "dues")] == (0.0, 0, 12000)
+    assert got[("B", "dues")] == (0.0, 0, 12000)
 
 
 def test_roll_up_is_own_rows_plus_children(october: Federation) -> None:
