@@ -1,4 +1,5 @@
-"""Serve Branchwork: the web server (granian) and a task worker, together, until stopped."""
+"""Serve Branchwork: the web server (granian), a task worker and the scheduler that feeds it
+periodic jobs, together, until stopped."""
 
 from __future__ import annotations
 
@@ -54,6 +55,9 @@ class Command(BaseCommand):
         if not options["no_worker"]:
             worker = [sys.executable, "-m", "branchwork.cli", "db_worker", "--no-reload"]
             procs.append(subprocess.Popen(worker, env=env))  # noqa: S603
+            # The scheduler hands the periodic jobs to the worker (each once per period).
+            scheduler = [sys.executable, "-m", "branchwork.cli", "scheduler"]
+            procs.append(subprocess.Popen(scheduler, env=env))  # noqa: S603
         self.stdout.write(f"Branchwork is serving on http://{options['host']}:{options['port']}/")
 
         def stop(*_: Any) -> None:
