@@ -376,6 +376,10 @@ def _build_demo(size: str, seed: int) -> DemoResult:
     from branchwork.money.demo import add_money_demo
 
     add_money_demo(b.today, b.rng)
+    from branchwork.health.snapshots import compute, months_back
+
+    for month in months_back(b.today, 2):  # the health metrics of last month and this one
+        compute(month)
     result.units = Unit.objects.count()
     result.people = Person.objects.count()
     result.terms = Term.objects.count()
