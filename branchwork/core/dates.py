@@ -128,3 +128,19 @@ def _not_in_era(text: str, era: Era) -> ValidationError:
 
 
 __all__ = ["ERAS", "Era", "parse_date"]
+
+
+def chosen_year(asked: str | None, this: int, back: int = 30) -> int:
+    """A school or fiscal year asked for in a page's address (``?year=``): within ``back`` years
+    before ``this`` and one after, else ``this``."""
+    try:
+        year = int(asked) if asked else this
+    except ValueError:
+        return this
+    return year if this - back <= year <= this + 1 else this
+
+
+def year_choices(this: int, chosen: int) -> list[int]:
+    """The years a page offers to switch to: next year, this one, the two before, and the one
+    shown; newest first."""
+    return sorted({this + 1, this, this - 1, this - 2, chosen}, reverse=True)

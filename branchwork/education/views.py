@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from branchwork.access.scoping import scope_for
+from branchwork.core.dates import chosen_year, year_choices
 from branchwork.core.errors import PermissionDeniedError
 from branchwork.core.forms import perform, submit
 from branchwork.org.models import Term, UnitKind
@@ -32,17 +33,11 @@ PAGE = 50
 
 
 def _year(request: HttpRequest) -> int:
-    this = school_year_of(timezone.localdate())
-    try:
-        year = int(request.GET.get("year", this))
-    except ValueError:
-        return this
-    return year if this - 30 <= year <= this + 1 else this
+    return chosen_year(request.GET.get("year"), school_year_of(timezone.localdate()))
 
 
 def _years(year: int) -> list[int]:
-    this = school_year_of(timezone.localdate())
-    return sorted({this + 1, this, this - 1, this - 2, year}, reverse=True)
+    return year_choices(school_year_of(timezone.localdate()), year)
 
 
 @login_required

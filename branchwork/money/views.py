@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from branchwork.access import audit
 from branchwork.access.scoping import scope_for
+from branchwork.core.dates import chosen_year, year_choices
 from branchwork.core.errors import PermissionDeniedError, invalid
 from branchwork.core.forms import apply_errors
 from branchwork.education.models import School
@@ -58,17 +59,11 @@ def _money_unit(request: HttpRequest, code: str) -> Unit:
 
 
 def _year(request: HttpRequest) -> int:
-    this = selectors.this_fiscal_year()
-    try:
-        year = int(request.GET.get("year", this))
-    except ValueError:
-        return this
-    return year if this - 30 <= year <= this + 1 else this
+    return chosen_year(request.GET.get("year"), selectors.this_fiscal_year())
 
 
 def _years(year: int) -> list[int]:
-    this = selectors.this_fiscal_year()
-    return sorted({this + 1, this, this - 1, this - 2, year}, reverse=True)
+    return year_choices(selectors.this_fiscal_year(), year)
 
 
 def _run(request: HttpRequest, form: Any, fn: Callable[[dict[str, Any]], Any], ok: str) -> Any:
