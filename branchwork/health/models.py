@@ -31,3 +31,23 @@ class Snapshot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.metric} {self.month:%Y-%m} unit {self.unit_id}"
+
+
+class Weights(models.Model):
+    """The weights of the score's indicators, as the administrators set them. A change is a
+    new row: the history shows which weights scored which month."""
+
+    weights = models.JSONField(_("weights"))
+    note = models.CharField(_("why"), max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        "access.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("score weights")
+        verbose_name_plural = _("score weights")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"weights of {self.created_at:%Y-%m-%d}"

@@ -12,6 +12,7 @@ from branchwork.org.models import PATH_STEP, Unit
 
 from .metrics import METRICS, Metric, Period
 from .models import Snapshot
+from .scoring import current_weights, score
 
 
 def roll_up(metric: Metric, period: Period, paths: dict[int, str]) -> dict[int, tuple[int, int]]:
@@ -64,9 +65,28 @@ def compute(month: dt.date) -> int:
                         numerator=numerator,
                     )
                 )
+    rows += _scores(rows, period)
     Snapshot.objects.filter(month=period.start).delete()
     Snapshot.objects.bulk_create(rows, batch_size=5000)
     return len(rows)
+
+
+def _scores(rows: list[Snapshot], period: Period) -> list[Snapshot]:
+    """Each unit's score for the month, from the month's figures and the weights in force."""
+    weights = current_weights()
+    figures: dict[int, dict[str, tuple[float | None, int, int | None]]] = defaultdict(dict)
+    for row in rows:
+        figures[row.unit_id][row.metric] = (row.value, row.numerator, row.denominator)
+    return [
+        Snapshot(
+            unit_id=unit_id,
+            month=period.start,
+            metric="score",
+            value=score(found, weights).value,
+            numerator=0,
+        )
+        for unit_id, found in figures.items()
+    ]
 
 
 def months_back(today: dt.date, count: int) -> list[dt.date]:
