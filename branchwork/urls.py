@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("branchwork.care.urls")),
     path("", include("branchwork.education.urls")),
     path("", include("branchwork.money.urls")),
+    path("", include("branchwork.health.urls")),
     path("", include("branchwork.imports.export_urls")),
     path("", include("branchwork.imports.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -18,6 +18,7 @@ from .activities import router as activities_router
 from .care import router as care_router
 from .education import router as education_router
 from .exports import router as exports_router
+from .health import router as health_router
 from .imports import router as imports_router
 from .money import router as money_router
 from .news import router as news_router
@@ -90,3 +91,4 @@ api.add_router("/", news_router)
 api.add_router("/", care_router)
 api.add_router("/", education_router)
 api.add_router("/", money_router)
+api.add_router("/", health_router)

@@ -176,6 +176,7 @@ def test_no_serious_accessibility_violations(page: Page, demo: Any) -> None:
         ("dues", "/units/FED/money/dues/"),
         ("donations", "/units/R01/money/donations/"),
         ("money reports", "/money/reports/"),
+        ("health", "/units/R01/health/"),
         ("allocation", _waiting_allocation_url()),
     ):
         response = page.goto(url)

@@ -49,3 +49,42 @@ def money_abs(value: object, currency: str = "JPY") -> str:
 def yen(value: object) -> str:
     """A whole amount of yen: ¥1,234 (negative: −¥1,234)."""
     return money(value, "JPY")
+
+
+@register.simple_tag
+def sparkline(values: list[float | None], width: int = 96, height: int = 24) -> str:
+    """A small line of 0–100 values as inline SVG (gaps where a month has none), drawn on the
+    server: no script, no style attribute."""
+    from django.utils.html import format_html
+    from django.utils.safestring import mark_safe
+
+    points = [(i, v) for i, v in enumerate(values) if v is not None]
+    if len(values) < 2 or not points:
+        return ""
+    step = width / (len(values) - 1)
+    runs: list[list[str]] = [[]]
+    for i, v in enumerate(values):
+        if v is None:
+            runs.append([])
+            continue
+        y = height - 2 - (max(0.0, min(100.0, float(v))) / 100.0) * (height - 4)
+        runs[-1].append(f"{i * step:.1f},{y:.1f}")
+    lines = "".join(
+        f'<polyline points="{" ".join(run)}" fill="none" stroke="currentColor" stroke-width="1.5"/>'
+        for run in runs
+        if len(run) > 1
+    )
+    dots = "".join(
+        f'<circle cx="{run[0].split(",")[0]}" cy="{run[0].split(",")[1]}" r="1.5" fill="currentColor"/>'
+        for run in runs
+        if len(run) == 1
+    )
+    return format_html(
+        '<svg class="spark" width="{}" height="{}" viewBox="0 0 {} {}" aria-hidden="true"'
+        ' focusable="false">{}</svg>',
+        width,
+        height,
+        width,
+        height,
+        mark_safe(lines + dots),  # noqa: S308 - numbers formatted above, nothing from a user
+    )

@@ -1,0 +1,93 @@
+"""The health page: a unit's score with its reasons and figures, the units under it with
+trends and flags; a sibling's health refused; a fixed number of queries whatever the data."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from branchwork.health import selectors
+from branchwork.health.snapshots import compute
+from tests.conftest import MARK_B, Federation, make_person, signed_in
+from tests.health.test_metrics import OCT, home, october  # noqa: F401 - the fixture
+
+pytestmark = pytest.mark.django_db
+SEP = dt.date(2026, 9, 1)
+
+
+def test_a_branch_sees_its_health_and_its_groups(
+    federation: Federation,
+    october: Federation,  # noqa: F811
+) -> None:
+    compute(SEP)
+    compute(OCT)
+    client = signed_in(federation.officer_a)
+    page = client.get(reverse("health:unit", args=["A"]) + "?month=2026-10")
+    text = page.content.decode()
+    assert page.status_code == 200
+    assert 'id="h-score"' in text and "<svg" in text
+    assert "Only 33% of households were in touch in the last 90 days." in text
+    assert "A1" in text and MARK_B not in text
+    # A1 is flagged on its parent's page: nobody of its household was in touch.
+    assert "The score is below 40." in text
+    for code in ("B", "R1", "FED"):
+        assert client.get(reverse("health:unit", args=[code])).status_code == 404
+    regional = signed_in(federation.regional).get(reverse("health:unit", args=["R1"]))
+    assert regional.status_code == 200 and MARK_B in regional.content.decode()  # B is below R1
+
+
+def test_flags_for_a_low_or_falling_score() -> None:
+    assert selectors._flag([None, 50.0]) == ""
+    assert selectors._flag([70.0, 39.0]) == "The score is below 40."
+    assert (
+        selectors._flag([80.0, 75.0, 70.0, 65.0]) == "The score has fallen for 3 months in a row."
+    )
+    assert selectors._flag([80.0, 75.0, 75.0, 65.0]) == ""
+    assert selectors._flag([None, 75.0, 70.0, 65.0]) == ""
+
+
+def test_no_month_measured_yet(federation: Federation) -> None:
+    page = signed_in(federation.officer_a).get(reverse("health:unit", args=["A"]))
+    assert page.status_code == 200 and "No month has been measured yet." in page.content.decode()
+
+
+def test_the_page_reads_a_fixed_number_of_queries(
+    federation: Federation,
+    october: Federation,  # noqa: F811
+) -> None:
+    client = signed_in(federation.regional)
+    url = reverse("health:unit", args=["R1"]) + "?month=2026-10"
+
+    def queries() -> int:
+        compute(OCT)
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(url).status_code == 200
+        return len(ctx.captured_queries)
+
+    before = queries()
+    for i in range(10):
+        home(federation.a1, make_person(federation.a1), "2020-01-01")
+        home(federation.b, make_person(federation.b), f"2020-01-{i + 1:02d}")
+    assert queries() == before
+
+
+def test_health_over_the_api(federation: Federation, october: Federation) -> None:  # noqa: F811
+    from branchwork.access.services import create_api_token
+
+    compute(OCT)
+    client = signed_in(federation.officer_a)
+    auth = {
+        "HTTP_AUTHORIZATION": f"Bearer {create_api_token(user=federation.officer_a, name='t', days=1)[1]}"
+    }
+    data = client.get("/api/v1/units/A/health?month=2026-10", **auth).json()
+    assert data["unit"] == "A" and data["month"] == "2026-10-01"
+    assert [c["unit"] for c in data["children"]] == ["A1"]
+    assert any(r.startswith("Only 33% of households") for r in data["reasons"])
+    assert {f["metric"] for f in data["figures"]} >= {"members", "contacted", "score"}
+    assert MARK_B not in str(data)
+    assert client.get("/api/v1/units/B/health", **auth).status_code == 404
+    assert client.get("/api/v1/units/R1/health", **auth).status_code == 404
