@@ -376,10 +376,9 @@ def _build_demo(size: str, seed: int) -> DemoResult:
     from branchwork.money.demo import add_money_demo
 
     add_money_demo(b.today, b.rng)
-    from branchwork.health.snapshots import compute, months_back
+    from branchwork.health.demo import add_health_demo
 
-    for month in months_back(b.today, 2):  # the health metrics of last month and this one
-        compute(month)
+    add_health_demo(b.today)
     result.units = Unit.objects.count()
     result.people = Person.objects.count()
     result.terms = Term.objects.count()
