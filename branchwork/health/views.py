@@ -4,6 +4,7 @@ it with their scores, trends and flags, each a link one level down."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -48,5 +49,77 @@ def unit_health(request: HttpRequest, code: str) -> HttpResponse:
             "rows": selectors.metric_rows(health),
             "children": children,
             "flagged": [c for c in children if c.flag],
+        },
+    )
+
+
+# Score bands of the map, worst first: (upper bound, colour). Colour-blind safe (viridis-like),
+# and every band is also named in the legend and the table beside the map.
+BANDS = (
+    (40.0, "#d7301f"),
+    (55.0, "#fc8d59"),
+    (70.0, "#fdcc8a"),
+    (85.0, "#a6d96a"),
+    (101.0, "#1a9641"),
+)
+NO_SCORE = "#d9d9d9"
+
+
+def _band(value: float | None) -> str:
+    if value is None:
+        return NO_SCORE
+    return next(colour for bound, colour in BANDS if value < bound)
+
+
+@login_required
+@require_GET
+def region_map(request: HttpRequest) -> HttpResponse:
+    """The regions on a map of Japan, coloured by score; each a link to its health page. A
+    region is placed by the prefecture code (JIS 01–47) at the end of its unit code (R27)."""
+    import re
+
+    from branchwork.access.scoping import scope_for
+    from branchwork.org.models import Unit, UnitKind
+
+    from .japan import outlines
+
+    month = _month(request)
+    scope = scope_for(request.user)
+    regions = [
+        u
+        for u in Unit.objects.filter(kind=UnitKind.REGION, status="active").order_by("code")
+        if scope.has("view", u)
+    ]
+    found = selectors.health_of(regions, month) if month and regions else {}
+    by_pref: dict[int, Any] = {}
+    for unit in regions:
+        match = re.search(r"(\d{2})$", unit.code)
+        if match and 1 <= int(match[1]) <= 47:
+            by_pref[int(match[1])] = found.get(unit.pk)
+    view_box, paths = outlines()
+    shapes = []
+    for number, path in enumerate(paths, start=1):
+        health = by_pref.get(number)
+        shapes.append(
+            {
+                "path": path,
+                "health": health,
+                "fill": _band(health.value) if health else NO_SCORE,
+            }
+        )
+    rows = sorted(
+        (h for h in found.values()),
+        key=lambda h: (h.value is None, h.value if h.value is not None else 0, h.unit.code),
+    )
+    return render(
+        request,
+        "health/map.html",
+        {
+            "month": month,
+            "view_box": view_box,
+            "shapes": shapes,
+            "rows": rows,
+            "bands": [(colour, bound) for bound, colour in BANDS],
+            "no_score": NO_SCORE,
         },
     )

@@ -91,3 +91,21 @@ def test_health_over_the_api(federation: Federation, october: Federation) -> Non
     assert MARK_B not in str(data)
     assert client.get("/api/v1/units/B/health", **auth).status_code == 404
     assert client.get("/api/v1/units/R1/health", **auth).status_code == 404
+
+
+def test_the_map_of_the_regions(federation: Federation, october: Federation) -> None:  # noqa: F811
+    from branchwork.org.models import UnitKind
+    from tests.conftest import make_unit
+
+    osaka = make_unit(federation.fed, "R27", UnitKind.REGION)
+    home(osaka, make_person(osaka), "2020-01-01")
+    compute(OCT)
+    central = signed_in(federation.central).get(reverse("health:map") + "?month=2026-10")
+    text = central.content.decode()
+    assert central.status_code == 200
+    assert text.count("<path") == 47  # every prefecture drawn
+    assert 'data-unit="R27"' in text  # Osaka (27) is a link to its region's health
+    assert "R1 unit" in text and "R27" in text  # the table lists every region, R1 unplaced
+    regional = signed_in(federation.regional).get(reverse("health:map"))
+    assert 'data-unit="R27"' not in regional.content.decode()  # not the regional officer's
+    assert "R27" not in regional.content.decode()

@@ -30,7 +30,6 @@ class Command(BaseCommand):
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
         while True:
-            close_old_connections()  # a database restarted meanwhile: connect again
             try:
                 for name in tick():
                     self.stdout.write(f"enqueued {name}")
@@ -44,3 +43,4 @@ class Command(BaseCommand):
                 waited += 0.5
             if stopping:
                 return
+            close_old_connections()  # a database restarted meanwhile: connect again
