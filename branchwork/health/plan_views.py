@@ -99,18 +99,20 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
     from branchwork.access.scoping import scope_for
 
     may_lead = scope_for(request.user).has("edit", plan.by_unit)
+    progress = plans.progress(plan)
     return render(
         request,
         "health/plan.html",
         {
             "plan": plan,
             "unit": plan.unit,
-            "progress": plans.progress(plan),
+            "progress": progress,
             "helpers": plan.helpers.order_by("username"),
             "events": plan.events.select_related("by"),
             "visit": visit if plans.may_work(request.user, plan) else None,
             "extend": extend if may_lead else None,
-            "may_close": may_lead and plan.status == "open",
+            # Closing is offered once every goal is met (the service refuses it before).
+            "may_close": may_lead and plan.status == "open" and all(p.met for p in progress),
         },
     )
 
