@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PG_PORT ?= 54329
 
-.PHONY: install run test lint typecheck messages test-sqlite test-postgres bench bench-registry bench-activities bench-care bench-money audit clean
+.PHONY: install run test lint typecheck messages test-sqlite test-postgres bench bench-registry bench-activities bench-care bench-money bench-health audit clean
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -56,6 +56,9 @@ bench-care: install
 
 bench-money: install
 	$(BIN)/python bench/money.py
+
+bench-health: install
+	$(BIN)/python bench/health.py
 
 audit: install
 	$(BIN)/pip install --quiet pip-audit
