@@ -61,3 +61,19 @@ class VisitForm(forms.Form):
 class ExtendForm(forms.Form):
     review_on = forms.DateField(label=_("new review date"), widget=DateInput)
     reason = forms.CharField(label=_("reason"), max_length=500)
+
+
+class WeightsForm(forms.Form):
+    """One weight (0–10) per indicator of the score, and why they change."""
+
+    note = forms.CharField(label=_("why the weights change"), max_length=200, required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from .scoring import INDICATORS
+
+        super().__init__(*args, **kwargs)
+        for indicator in INDICATORS:
+            self.fields[indicator.code] = forms.FloatField(
+                label=str(indicator.label), min_value=0, max_value=10
+            )
+        self.order_fields([i.code for i in INDICATORS] + ["note"])

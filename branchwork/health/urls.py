@@ -7,6 +7,7 @@ app_name = "health"
 urlpatterns = [
     path("units/<str:code>/health/", views.unit_health, name="unit"),
     path("health/map/", views.region_map, name="map"),
+    path("health/weights/", views.weights, name="weights"),
     path("units/<str:code>/plans/", plan_views.unit_plans, name="unit-plans"),
     path("units/<str:code>/plans/new/", plan_views.plan_new, name="plan-new"),
     path("plans/<int:pk>/", plan_views.plan_detail, name="plan"),

@@ -123,3 +123,49 @@ def region_map(request: HttpRequest) -> HttpResponse:
             "no_score": NO_SCORE,
         },
     )
+
+
+@login_required
+def weights(request: HttpRequest) -> HttpResponse:
+    """The score's weights: shown to every user who may see a health page; changed by the
+    federation's administrators, every change kept with who made it and why."""
+    from django.shortcuts import redirect
+    from django.utils.translation import gettext as _
+
+    from branchwork.access.scoping import scope_for
+    from branchwork.core.forms import submit
+    from branchwork.org.models import Unit
+
+    from . import services
+    from .forms import WeightsForm
+    from .models import Weights
+    from .scoring import INDICATORS, current_weights
+
+    root = Unit.objects.filter(parent__isnull=True).order_by("pk").first()
+    may_change = root is not None and scope_for(request.user).has("admin", root)
+    now = current_weights()
+    form = WeightsForm(request.POST or None, initial=now)
+    if request.method == "POST":
+        if not may_change:
+            return render(request, "403.html", status=403)
+        done = submit(
+            request,
+            form,
+            lambda d: services.set_weights(
+                actor=request.user,
+                weights={i.code: d[i.code] for i in INDICATORS},
+                note=d.get("note") or "",
+            ),
+            success=_("The new weights score the months computed from now on."),
+        )
+        if done:
+            return redirect("health:weights")
+    return render(
+        request,
+        "health/weights.html",
+        {
+            "rows": [(i.label, now.get(i.code, 0.0)) for i in INDICATORS],
+            "history": Weights.objects.select_related("created_by")[:20],
+            "form": form if may_change else None,
+        },
+    )

@@ -74,3 +74,23 @@ def test_weights_are_kept_and_used(federation: Federation, october: Federation) 
     assert a.value == pytest.approx(33.3, abs=0.05)
     nobody = Snapshot.objects.get(unit=federation.c, month=OCT, metric="score")
     assert nobody.value is None  # C has no households: nothing weighs
+
+
+def test_the_weights_page(federation: Federation) -> None:
+    from django.urls import reverse
+
+    from tests.conftest import signed_in
+
+    url = reverse("health:weights")
+    regional = signed_in(federation.regional)
+    page = regional.get(url)
+    assert page.status_code == 200 and 'name="contacted"' not in page.content.decode()
+    data = dict.fromkeys(DEFAULT_WEIGHTS, "1") | {"contacted": "5", "note": "接触重視"}
+    assert regional.post(url, data).status_code == 403
+    central = signed_in(federation.central)
+    assert central.post(url, data).status_code == 302
+    assert current_weights()["contacted"] == 5.0
+    assert "接触重視" in central.get(url).content.decode()
+    bad = central.post(url, data | {"dues": "11"})
+    assert bad.status_code == 200 and 'class="error"' in bad.content.decode()
+    assert Weights.objects.count() == 1
