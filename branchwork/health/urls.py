@@ -6,6 +6,7 @@ app_name = "health"
 
 urlpatterns = [
     path("units/<str:code>/health/", views.unit_health, name="unit"),
+    path("units/<str:code>/health/chart.<str:fmt>", views.chart, name="chart"),
     path("health/map/", views.region_map, name="map"),
     path("health/weights/", views.weights, name="weights"),
     path("units/<str:code>/plans/", plan_views.unit_plans, name="unit-plans"),

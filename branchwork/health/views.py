@@ -9,6 +9,7 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from branchwork.org.selectors import get_unit_for
@@ -38,6 +39,15 @@ def unit_health(request: HttpRequest, code: str) -> HttpResponse:
     if month is None:
         return render(request, "health/unit_health.html", {"unit": unit, "month": None})
     health, children = selectors.unit_page(unit, month)
+    from django.utils.safestring import mark_safe
+
+    from . import charts
+
+    drawn = []
+    for metric in CHARTED:
+        found, data = _chart(unit, metric, month)
+        markup = charts.svg(data, f"{unit.name}: {found.label}")
+        drawn.append((metric, found.label, mark_safe(markup)))  # noqa: S308 - escaped in svg()
     return render(
         request,
         "health/unit_health.html",
@@ -49,6 +59,7 @@ def unit_health(request: HttpRequest, code: str) -> HttpResponse:
             "rows": selectors.metric_rows(health),
             "children": children,
             "flagged": [c for c in children if c.flag],
+            "charts": drawn,
         },
     )
 
@@ -169,3 +180,51 @@ def weights(request: HttpRequest) -> HttpResponse:
             "form": form if may_change else None,
         },
     )
+
+
+CHARTED = ("members", "households", "events", "attendance")
+CHART_MONTHS = 24
+
+
+def _chart(unit: Any, metric: str, month: dt.date) -> tuple[Any, Any]:
+    from .charts import series
+    from .metrics import BY_CODE
+
+    found = BY_CODE[metric]
+    return found, series(unit.pk, metric, found.share, months_back(month, CHART_MONTHS))
+
+
+@login_required
+@require_GET
+def chart(request: HttpRequest, code: str, fmt: str) -> HttpResponse:
+    """One chart of the unit's health page as SVG, PNG or its data as CSV."""
+    from django.http import Http404
+
+    from . import charts
+
+    unit = get_unit_for(request.user, code)
+    metric = request.GET.get("metric", "members")
+    month = _month(request)
+    if fmt not in ("svg", "png", "csv") or (metric not in CHARTED and metric != "score"):
+        raise Http404
+    if month is None:
+        raise Http404
+    if metric == "score":
+        from .charts import series
+
+        found_label = _("score")
+        data = series(unit.pk, "score", False, months_back(month, CHART_MONTHS))
+    else:
+        found, data = _chart(unit, metric, month)
+        found_label = str(found.label)
+    name = f"{unit.code}-{metric}-{month:%Y-%m}"
+    if fmt == "svg":
+        body: bytes | str = charts.svg(data, f"{unit.name}: {found_label}")
+        kind = "image/svg+xml"
+    elif fmt == "png":
+        body, kind = charts.png(data), "image/png"
+    else:
+        body, kind = "\ufeff" + charts.csv_text(data), "text/csv; charset=utf-8"
+    response = HttpResponse(body, content_type=kind)
+    response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+    return response

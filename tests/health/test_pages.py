@@ -109,3 +109,21 @@ def test_the_map_of_the_regions(federation: Federation, october: Federation) -> 
     regional = signed_in(federation.regional).get(reverse("health:map"))
     assert 'data-unit="R27"' not in regional.content.decode()  # not the regional officer's
     assert "R27" not in regional.content.decode()
+
+
+def test_charts_as_svg_png_and_csv(federation: Federation, october: Federation) -> None:  # noqa: F811
+    compute(SEP)
+    compute(OCT)
+    client = signed_in(federation.officer_a)
+    page = client.get(reverse("health:unit", args=["A"]) + "?month=2026-10").content.decode()
+    assert page.count('class="chart"') >= 4  # four charts drawn in the page
+    url = reverse("health:chart", args=["A", "csv"]) + "?metric=members&month=2026-10"
+    rows = client.get(url).content.decode("utf-8-sig").splitlines()
+    assert rows[0] == "month,members" and rows[-2:] == ["2026-09,2", "2026-10,2"]
+    svg = client.get(reverse("health:chart", args=["A", "svg"]) + "?metric=attendance")
+    assert svg["Content-Type"] == "image/svg+xml" and b"<polyline" in svg.content
+    png = client.get(reverse("health:chart", args=["A", "png"]) + "?metric=score")
+    assert png["Content-Type"] == "image/png" and png.content.startswith(b"\x89PNG")
+    assert client.get(reverse("health:chart", args=["A", "gif"])).status_code == 404
+    assert client.get(reverse("health:chart", args=["A", "csv"]) + "?metric=x").status_code == 404
+    assert client.get(reverse("health:chart", args=["B", "csv"])).status_code == 404
