@@ -74,6 +74,8 @@ def test_an_allocation_from_draft_to_payment(federation: Federation, money: Mone
         reverse("money:reports") + f"?year={money.year}&report=regions&format=csv"
     ).content.decode("utf-8-sig")
     assert "200000,30000,230000" in regions
+    stipends = proposer.get(reverse("money:person-stipends", args=[money.pupil.pk]))
+    assert stipends.status_code == 200 and "¥30,000" in stipends.content.decode()
 
 
 def test_pdfs_print_korean_and_japanese(
@@ -153,6 +155,7 @@ def test_planted_markers_of_b_money_stay_out_of_sight(federation: Federation, mo
             reverse("money:transaction", args=[tx_b.pk]),
             reverse("money:receipt", args=[donation_b.pk]),
             reverse("money:fund", args=[money.fund.pk]),  # held by R1
+            reverse("money:person-stipends", args=[federation.person_b.pk]),
         ):
             assert client.get(url).status_code == 404, url
     assert officer.get(reverse("money:unit", args=["A"])).status_code == 404
