@@ -23,7 +23,7 @@ from branchwork.access import audit
 from branchwork.access.scoping import scope_for
 from branchwork.core.dates import chosen_year, year_choices
 from branchwork.core.errors import PermissionDeniedError, invalid
-from branchwork.core.forms import apply_errors
+from branchwork.core.forms import apply_errors, submit
 from branchwork.education.models import School
 from branchwork.org.models import Unit
 from branchwork.org.selectors import get_unit_for, unit_in_scope
@@ -67,16 +67,10 @@ def _years(year: int) -> list[int]:
 
 
 def _run(request: HttpRequest, form: Any, fn: Callable[[dict[str, Any]], Any], ok: str) -> Any:
-    """Call a service with a valid form's data; its refusals land on the form."""
-    if not form.is_valid():
-        return None
-    try:
-        result = fn(form.cleaned_data)
-    except ValidationError as exc:
-        apply_errors(form, exc)
-        return None
-    messages.success(request, ok)
-    return result
+    """Call a service with a valid form's data (``core.forms.submit``); what it returned, or
+    None with its refusals on the form."""
+    done = submit(request, form, fn, success=ok)
+    return done.result if done else None
 
 
 def download(
