@@ -211,7 +211,8 @@ def section(result: dict[str, Any], command: str, started: float) -> list[str]:
         "",
         "### Monthly snapshots",
         "",
-        f"One month's snapshots (15 metrics for every unit, rolled up, scored, written):"
+        f"One month's snapshots ({result['metrics']} metrics for every unit, rolled up, scored,"
+        " written):"
         f" median {statistics.median(seconds):.1f} s, slowest {max(seconds):.1f} s over"
         f" {snap['months']} months, {sum(seconds):.0f} s for all of them ({target} the 60 s"
         " target for a month). Baseline: the members of every unit's subtree for one month by"
@@ -266,6 +267,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     result["units"] = Unit.objects.count()
     result["people"] = Person.objects.count()
     result["activity"] = Registration.objects.count() + Contact.objects.count()
+    from branchwork.health.metrics import METRICS
+
+    result["metrics"] = len(METRICS)
     result["snapshots"] = snapshots(args)
     with connection.cursor() as cur:
         cur.execute("ANALYZE")

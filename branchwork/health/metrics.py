@@ -65,6 +65,9 @@ class Metric:
     share: bool  # a share (numerator / denominator) or a count
     better: int  # +1 when more is better, -1 when less is
     rows: Callable[[Period], Rows]
+    # A metric that does not add up the tree (a median) gives its rows per subtree already:
+    # (unit, value, how many it was taken over); ``snapshots`` writes them as they are.
+    per_subtree: bool = False
 
 
 def _counted(qs: Any, unit: str, count: Any) -> Rows:
@@ -191,6 +194,63 @@ def _youth(p: Period) -> Rows:
         .values_list("person__unit_id", "young", "total")
     )
     return ((u, int(n), int(d)) for u, n, d in rows)
+
+
+def _language_class(p: Period) -> Rows:
+    """Attendances at the month's Korean language classes (events of that kind)."""
+    return _counted(
+        _attended(p).filter(event__kind__code="language_class"), "event__unit_id", Count("pk")
+    )
+
+
+def _officer_age(p: Period) -> Rows:
+    """The median age, at the month's end, of the officers whose terms were in force then, for
+    every unit's subtree: per depth of the tree, the officers ranked by birth date within each
+    ancestor by a window function, and the middle one (or the two middle ones) taken. One
+    statement per depth, on SQLite and PostgreSQL alike."""
+    from django.db import connection
+
+    from branchwork.org.models import PATH_STEP
+
+    sql = """
+        SELECT anc, born, rn, n FROM (
+            SELECT substr(u.path, 1, %s) AS anc, p.birth_date AS born,
+                   ROW_NUMBER() OVER (PARTITION BY substr(u.path, 1, %s)
+                                      ORDER BY p.birth_date, p.id) AS rn,
+                   COUNT(*) OVER (PARTITION BY substr(u.path, 1, %s)) AS n
+            FROM org_term t
+            JOIN org_unit u ON u.id = t.unit_id
+            JOIN people_person p ON p.id = t.person_id
+            WHERE t.start <= %s AND (t."end" IS NULL OR t."end" >= %s)
+              AND p.birth_date IS NOT NULL AND length(u.path) >= %s
+        ) ranked
+        WHERE rn = (n + 1) / 2 OR rn = (n + 2) / 2
+    """
+    from branchwork.org.models import Unit
+
+    by_path = dict(Unit.objects.values_list("path", "pk"))
+    deepest = max((len(path) for path in by_path), default=0) // PATH_STEP
+    for depth in range(1, deepest + 1):
+        width = depth * PATH_STEP
+        middles: dict[str, list[dt.date]] = {}
+        counts: dict[str, int] = {}
+        with connection.cursor() as cur:
+            cur.execute(sql, [width, width, width, p.end, p.end, width])
+            for anc, born, _rn, n in cur.fetchall():
+                if isinstance(born, str):
+                    born = dt.date.fromisoformat(born)
+                middles.setdefault(anc, []).append(born)
+                counts[anc] = int(n)
+        for anc, borns in middles.items():
+            unit_id = by_path.get(anc)
+            if unit_id is None:
+                continue
+            ages = [_age(b, p.end) for b in borns]
+            yield unit_id, round(sum(ages) / len(ages)), counts[anc]
+
+
+def _age(born: dt.date, on: dt.date) -> int:
+    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
 
 
 def _open_at_end(p: Period) -> Any:
@@ -339,10 +399,12 @@ METRICS: tuple[Metric, ...] = (
     Metric("events", _("events held"), False, +1, _events),
     Metric("attendance", _("attendances"), False, +1, _attendance),
     Metric("youth", _("share of participants under 30"), True, +1, _youth),
+    Metric("language_class", _("attendances at language classes"), False, +1, _language_class),
     Metric("open_cases", _("open cases"), False, -1, _open_cases),
     Metric("overdue_cases", _("overdue cases"), False, -1, _overdue_cases),
     Metric("vacancies", _("vacant officer seats"), False, -1, _vacancies),
     Metric("terms_ending", _("officers' terms ending within 90 days"), False, -1, _terms_ending),
+    Metric("officer_age", _("officers' median age"), False, -1, _officer_age, per_subtree=True),
     Metric("sweep_coverage", _("households reached in the last sweep"), True, +1, _sweep_coverage),
     Metric("newsletter_reach", _("members a newsletter reaches"), True, +1, _newsletter_reach),
     Metric("dues", _("dues collected of dues owed this fiscal year"), True, +1, _dues),

@@ -40,17 +40,30 @@ def compute(month: dt.date) -> int:
     paths = dict(Unit.objects.values_list("pk", "path"))
     rows: list[Snapshot] = []
     for metric in METRICS:
-        totals = roll_up(metric, period, paths)
-        for unit_id in paths:
-            numerator, denominator = totals.get(unit_id, (0, 0))
-            if metric.share:
-                value = numerator / denominator if denominator else None
+        if metric.per_subtree:  # a median: each unit's row is its whole subtree's already
+            for unit_id, median, count in metric.rows(period):
                 rows.append(
                     Snapshot(
                         unit_id=unit_id,
                         month=period.start,
                         metric=metric.code,
-                        value=value,
+                        value=float(median),
+                        numerator=median,
+                        denominator=count,
+                    )
+                )
+            continue
+        totals = roll_up(metric, period, paths)
+        for unit_id in paths:
+            numerator, denominator = totals.get(unit_id, (0, 0))
+            if metric.share:
+                share = numerator / denominator if denominator else None
+                rows.append(
+                    Snapshot(
+                        unit_id=unit_id,
+                        month=period.start,
+                        metric=metric.code,
+                        value=share,
                         numerator=numerator,
                         denominator=denominator,
                     )
