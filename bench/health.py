@@ -139,7 +139,9 @@ def pages(args: argparse.Namespace, rng: random.Random) -> dict[str, Any]:
     regions = list(Unit.objects.filter(kind=UnitKind.REGION).order_by("pk"))
     branches = list(Unit.objects.filter(kind=UnitKind.BRANCH).order_by("pk"))
     chosen = {
-        "federation": [fed],
+        # The federation as many times as there are regions and branches measured, so that
+        # each level's p95 is over as many samples.
+        "federation": [fed] * args.units,
         "region": rng.sample(regions, min(args.units, len(regions))),
         "branch": rng.sample(branches, min(args.units, len(branches))),
     }
@@ -174,7 +176,7 @@ def pages(args: argparse.Namespace, rng: random.Random) -> dict[str, Any]:
             for unit in units:
                 a.append(ours(unit))
                 b.append(raw(unit))
-        out[level] = (len(units), a, b)
+        out[level] = (len({u.pk for u in units}), a, b)
     return out
 
 
