@@ -60,13 +60,22 @@ def test_the_page_reads_a_fixed_number_of_queries(
     october: Federation,  # noqa: F811
 ) -> None:
     client = signed_in(federation.regional)
-    url = reverse("health:unit", args=["R1"]) + "?month=2026-10"
+    central = signed_in(federation.central)
+    pages = [
+        (client, reverse("health:unit", args=["R1"]) + "?month=2026-10"),
+        (central, reverse("health:unit", args=["FED"]) + "?month=2026-10"),
+        (central, reverse("health:map") + "?month=2026-10"),
+        (client, reverse("health:unit-plans", args=["A"])),
+    ]
 
-    def queries() -> int:
+    def queries() -> list[int]:
         compute(OCT)
-        with CaptureQueriesContext(connection) as ctx:
-            assert client.get(url).status_code == 200
-        return len(ctx.captured_queries)
+        counts = []
+        for who, url in pages:
+            with CaptureQueriesContext(connection) as ctx:
+                assert who.get(url).status_code == 200, url
+            counts.append(len(ctx.captured_queries))
+        return counts
 
     before = queries()
     for i in range(10):
