@@ -10,6 +10,7 @@ from django.http import Http404, HttpRequest
 from ninja import Field, Router, Schema, Status
 
 from branchwork.health import plans, selectors
+from branchwork.health.metrics import Period
 from branchwork.health.models import SupportPlan
 from branchwork.org.selectors import get_unit_for
 
@@ -51,11 +52,10 @@ def unit_health(request: HttpRequest, code: str, month: str | None = None) -> di
         raise Http404
     when = latest
     if month:
-        try:
-            year, number = (int(part) for part in month.split("-"))
-            when = min(dt.date(year, number, 1), latest)
-        except ValueError:
-            raise Http404 from None
+        asked = Period.parse(month)
+        if asked is None:
+            raise Http404
+        when = min(asked, latest)
     health, children = selectors.unit_page(unit, when)
     return {
         "unit": unit.code,

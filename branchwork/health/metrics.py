@@ -50,6 +50,15 @@ class Period:
         nxt = (start + dt.timedelta(days=32)).replace(day=1)
         return cls(start, nxt - dt.timedelta(days=1))
 
+    @staticmethod
+    def parse(text: str) -> dt.date | None:
+        """A month written YYYY-MM, as its first day; None when it is not one."""
+        try:
+            year, number = (int(part) for part in text.split("-"))
+            return dt.date(year, number, 1)
+        except ValueError:
+            return None
+
     def bounds(self) -> tuple[dt.datetime, dt.datetime]:
         """The month as an instant range in the installation's time zone: [from, until)."""
         zone = ZoneInfo(settings.TIME_ZONE)

@@ -4,31 +4,29 @@ it with their scores, trends and flags, each a link one level down."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 
 from branchwork.org.selectors import get_unit_for
 
 from . import selectors
+from .metrics import Period
 from .snapshots import months_back
 
 
 def _month(request: HttpRequest) -> dt.date | None:
     latest = selectors.latest_month()
     asked = request.GET.get("month", "")
-    if asked and latest is not None:
-        try:
-            year, number = (int(part) for part in asked.split("-"))
-            month = dt.date(year, number, 1)
-        except ValueError:
-            return latest
-        return month if month <= latest else latest
-    return latest
+    month = Period.parse(asked) if asked else None
+    if month is None or latest is None:
+        return latest
+    return min(month, latest)
 
 
 @login_required
@@ -87,8 +85,6 @@ def _band(value: float | None) -> str:
 def region_map(request: HttpRequest) -> HttpResponse:
     """The regions on a map of Japan, coloured by score; each a link to its health page. A
     region is placed by the prefecture code (JIS 01–47) at the end of its unit code (R27)."""
-    import re
-
     from branchwork.access.scoping import scope_for
     from branchwork.org.models import Unit, UnitKind
 
@@ -137,6 +133,7 @@ def region_map(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def weights(request: HttpRequest) -> HttpResponse:
     """The score's weights: shown to every user who may see a health page; changed by the
     federation's administrators, every change kept with who made it and why."""

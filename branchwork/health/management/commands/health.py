@@ -3,13 +3,13 @@ snapshots (this month by default; a past month, or the last N months, on request
 
 from __future__ import annotations
 
-import datetime as dt
 import time
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
+from branchwork.health.metrics import Period
 from branchwork.health.snapshots import compute, months_back
 
 
@@ -24,11 +24,9 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         today = timezone.localdate()
         if options["month"]:
-            try:
-                year, number = (int(part) for part in options["month"].split("-"))
-                month = dt.date(year, number, 1)
-            except ValueError:
-                raise CommandError("--month takes YYYY-MM, for example 2026-04") from None
+            month = Period.parse(options["month"])
+            if month is None:
+                raise CommandError("--month takes YYYY-MM, for example 2026-04")
             months = [month]
         else:
             if not 1 <= options["months"] <= 120:
