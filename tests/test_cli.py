@@ -103,6 +103,25 @@ def test_demo_has_every_kind_of_unit_and_the_demo_logins(
     assert "already loaded" in capsys.readouterr().out
 
 
+def test_demo_without_residents_builds_the_organisation(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``bench/import.py`` loads its file into the organisation alone: no households, so the
+    demos that need residents (the sweep) are left out instead of failing."""
+    from branchwork.care.models import Sweep
+    from branchwork.org import demo
+
+    monkeypatch.setitem(
+        demo.SIZES,
+        "empty",
+        demo.Size(regions=2, branches=2, groups=2, schools=1, households=0),
+    )
+    result = build_demo(size="empty", seed=5)
+    assert result.units > 10
+    assert not Sweep.objects.exists()
+    assert Person.objects.count() == result.people
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -107,6 +107,7 @@ def add_care_demo(today: dt.date | None = None, rng: random.Random | None = None
 def add_sweep_demo(rng: random.Random | None = None) -> int:
     """A sweep under way in the branch officer's branch, about half of it recorded."""
     from branchwork.access.models import User
+    from branchwork.people.models import HouseholdMember
 
     from . import sweeps
     from .models import Outcome, SweepTarget
@@ -116,6 +117,11 @@ def add_sweep_demo(rng: random.Random | None = None) -> int:
     grant = officer.grants.select_related("unit").first() if officer is not None else None
     if officer is None or grant is None:
         return 0
+    residents = HouseholdMember.objects.filter(
+        household__unit__path__startswith=grant.unit.path, until__isnull=True
+    )
+    if not residents.exists():
+        return 0  # a demo without residents (bench/import.py's template) has nothing to sweep
     sweep = sweeps.start_sweep(actor=officer, unit=grant.unit, title="台風後の安否確認")
     sweeps.assign_targets(actor=officer, sweep=sweep)
     outcomes = [Outcome.OK] * 6 + [Outcome.UNREACHABLE, Outcome.NEEDS_HELP]
