@@ -130,6 +130,7 @@ INSTALLED_APPS = [
     "branchwork.news",
     "branchwork.care",
     "branchwork.education",
+    "branchwork.congress",
     "branchwork.money",
     "branchwork.health",
     "branchwork.home",
