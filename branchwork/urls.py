@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("branchwork.education.urls")),
     path("", include("branchwork.money.urls")),
     path("", include("branchwork.health.urls")),
+    path("", include("branchwork.congress.urls")),
     path("", include("branchwork.imports.export_urls")),
     path("", include("branchwork.imports.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -19,3 +19,9 @@ def hit(key: str, limit: int, window: int) -> bool:
         cache.set(bucket, 1, timeout=window + 5)
         count = 1
     return count <= limit
+
+
+def over_limit(key: str, limit: int, window: int) -> bool:
+    """Whether ``key`` has already used up its ``limit`` in this window (counts nothing)."""
+    bucket = f"rl:{key}:{int(time.time()) // window}"
+    return int(cache.get(bucket, 0)) >= limit

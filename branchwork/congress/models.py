@@ -481,6 +481,9 @@ class Poll(models.Model):
         return self.title
 
 
+YES_NO_LABELS = {"yes": _("Yes"), "no": _("No"), "abstain": _("Abstain")}
+
+
 class PollOption(models.Model):
     poll = models.ForeignKey(Poll, on_delete=models.CASCADE, related_name="options")
     position = models.PositiveSmallIntegerField(default=0)
@@ -497,7 +500,12 @@ class PollOption(models.Model):
         ordering = ["position", "pk"]
 
     def __str__(self) -> str:
-        return self.label
+        return self.display
+
+    @property
+    def display(self) -> str:
+        """The label in the reader's language (a yes/no/abstain option is stored by its code)."""
+        return str(YES_NO_LABELS[self.code]) if self.code in YES_NO_LABELS else self.label
 
 
 class Participation(models.Model):

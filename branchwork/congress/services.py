@@ -27,6 +27,7 @@ from branchwork.core.errors import PermissionDeniedError, invalid
 from branchwork.org.models import Unit, UnitStatus
 
 from .models import (
+    YES_NO_LABELS,
     Ballot,
     BallotChoice,
     Congress,
@@ -411,8 +412,6 @@ def delegate_for_device(delegate_id: Any, key: Any) -> Delegate | None:
 # --------------------------------------------------------------------------------------------
 # Polls
 
-YES_NO_OPTIONS = (("yes", _("Yes")), ("no", _("No")), ("abstain", _("Abstain")))
-
 
 @transaction.atomic
 def create_poll(
@@ -438,7 +437,7 @@ def create_poll(
         raise invalid("kind", _("Choose the kind of poll."))
     labels: list[tuple[str, str, Any]] = []
     if kind == PollKind.YES_NO:
-        labels = [(code, str(label), None) for code, label in YES_NO_OPTIONS]
+        labels = [(code, code, None) for code in YES_NO_LABELS]
         min_choices = max_choices = 1
     elif election is not None:
         labels = [("", str(c.person), c) for c in election.candidates.select_related("person")]
@@ -499,7 +498,7 @@ def cast_vote(
     *,
     voter: Delegate,
     poll: Poll,
-    options: Sequence[int],
+    options: Sequence[int | str],
     for_delegate: Delegate | None = None,
 ) -> str:
     """Cast ``voter``'s vote (or, as their proxy, ``for_delegate``'s) and return the receipt
@@ -625,7 +624,7 @@ def tally(poll: Poll) -> dict[str, Any]:
     options: list[dict[str, Any]] = [
         {
             "id": o.pk,
-            "label": o.label,
+            "label": o.display,
             "code": o.code,
             "ballots": per_option.get(o.pk, (0, 0))[0],
             "weight": per_option.get(o.pk, (0, 0))[1],

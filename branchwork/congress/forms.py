@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .models import DelegateRole, PollKind
+
+
+class NominateForm(forms.Form):
+    unit = forms.ChoiceField(label=_("Unit"))
+    person = forms.IntegerField(
+        label=_("Person number"), min_value=1, help_text=_("The number on the person's page.")
+    )
+    role = forms.ChoiceField(label=_("Role"), choices=DelegateRole.choices)
+
+    def __init__(self, *args: object, units: list[tuple[str, str]], **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["unit"].choices = units  # type: ignore[attr-defined]
+
+
+class CheckInForm(forms.Form):
+    code = forms.CharField(
+        label=_("Badge code"),
+        max_length=40,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters"}),
+    )
+
+
+class PollForm(forms.Form):
+    title = forms.CharField(label=_("Question"), max_length=300)
+    kind = forms.ChoiceField(label=_("Kind"), choices=PollKind.choices)
+    options = forms.CharField(
+        label=_("Options"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("For a choice: one option per line."),
+    )
+    min_choices = forms.IntegerField(label=_("Fewest choices"), min_value=0, initial=1)
+    max_choices = forms.IntegerField(label=_("Most choices"), min_value=1, initial=1)
+    secret = forms.BooleanField(label=_("Secret ballot"), required=False)
+    weighted = forms.BooleanField(label=_("Weighted votes"), required=False)
