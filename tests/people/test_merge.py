@@ -15,6 +15,7 @@ from django.urls import reverse
 from branchwork.access.models import AuditEvent, User
 from branchwork.activities.models import Contact, Registration
 from branchwork.care.models import Case, CaseCategory, HelpOffer
+from branchwork.congress.models import Candidate, Congress, Delegate, Election
 from branchwork.core.errors import PermissionDeniedError
 from branchwork.education.models import Enrolment, School
 from branchwork.money import ledger
@@ -149,6 +150,16 @@ def _ledger_tx(unit: Any) -> Transaction:
     )
 
 
+def _congress(fed: Federation) -> Congress:
+    congress, _ = Congress.objects.get_or_create(
+        host=fed.fed,
+        kind="congress",
+        number=1,
+        defaults={"title": "大会", "starts_on": TODAY, "ends_on": TODAY, "quota_cutoff": TODAY},
+    )
+    return congress
+
+
 def _make_rows(
     fed: Federation, merged: Person, keep: Person, third: Person
 ) -> dict[tuple[str, str], Callable[[], models.Model]]:
@@ -241,6 +252,17 @@ def _make_rows(
             kind="stipend",
             person=merged,
             amount=1000,
+        ),
+        ("congress.delegate", "person"): lambda: Delegate.objects.create(
+            congress=_congress(fed),
+            unit=fed.a,
+            person=merged,
+            role="delegate",
+            badge_code="MERGE00001",
+        ),
+        ("congress.candidate", "person"): lambda: Candidate.objects.create(
+            election=Election.objects.create(congress=_congress(fed), title="議長"),
+            person=merged,
         ),
         ("education.enrolment", "person"): lambda: Enrolment.objects.create(
             person=merged,

@@ -119,6 +119,8 @@ def test_export_holds_every_section(federation: Federation, rich_a: Person) -> N
         "activities.registration": [],
         "care.case": [],
         "care.helpoffer": [],
+        "congress.candidate": [],
+        "congress.delegate": [],
         "education.enrolment": [],
         "money.allocationitem": [],
         "money.donation": [],
