@@ -6,7 +6,6 @@ import base64
 import secrets
 from typing import Any
 
-import segno
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login as auth_login
@@ -26,6 +25,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from branchwork.core.errors import PermissionDeniedError
 from branchwork.core.forms import apply_errors
+from branchwork.core.qr import data_uri
 from branchwork.org.models import Term
 from branchwork.org.selectors import get_unit_for
 
@@ -82,7 +82,7 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
         form.add_error(
             "otp_token", _("That code is not right. Check the time on your phone and try again.")
         )
-    qr = segno.make(device.config_url, error="m").svg_data_uri(scale=5, dark="#111")
+    qr = data_uri(device.config_url)
     b32 = base64.b32encode(device.bin_key).decode().rstrip("=")
     return render(
         request,

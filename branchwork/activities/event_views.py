@@ -23,6 +23,7 @@ from branchwork.access.scoping import scope_for
 from branchwork.access.views import client_ip
 from branchwork.core.errors import PermissionDeniedError
 from branchwork.core.forms import apply_errors, submit
+from branchwork.core.qr import data_uri
 from branchwork.imports.paper import render_pdf
 from branchwork.org import selectors as org_selectors
 from branchwork.org.models import Unit
@@ -377,7 +378,7 @@ def public_event(request: HttpRequest, key: str) -> HttpResponse:
     left = None if event.capacity is None else max(0, event.capacity - counts["registered"])
     qr = None
     if done is not None:
-        qr = segno.make(done.code, error="m").svg_data_uri(scale=5, dark="#111")
+        qr = data_uri(done.code)
     return render(
         request,
         "activities/public_event.html",

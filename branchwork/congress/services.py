@@ -285,7 +285,8 @@ def give_proxy(*, actor: Any, giver: Delegate, holder: Delegate) -> Proxy:
         raise invalid("holder", _("Both delegates must be at the same congress."))
     if giver.pk == holder.pk:
         raise invalid("holder", _("A delegate cannot carry their own vote."))
-    Delegate.objects.select_for_update().filter(pk__in=[giver.pk, holder.pk]).count()
+    # Both delegates locked, so two proxies given at once cannot make a chain or pass the limit.
+    list(Delegate.objects.select_for_update().filter(pk__in=[giver.pk, holder.pk]).order_by("pk"))
     for who, field in ((giver, "giver"), (holder, "holder")):
         if not who.entitled:
             raise invalid(field, _("%(name)s is not a confirmed delegate.") % {"name": who})

@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import segno
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -16,13 +15,13 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from branchwork.access.ratelimit import hit, over_limit
 from branchwork.access.scoping import scope_for
 from branchwork.core.forms import apply_errors, perform, submit
+from branchwork.core.qr import data_uri, inline_svg
 from branchwork.people.selectors import person_in_scope
 
 from . import selectors, services
@@ -57,8 +56,8 @@ def congress_list(request: HttpRequest) -> HttpResponse:
         request,
         "congress/list.html",
         {
-            "upcoming": [c for c in congresses if c.ends_on >= today],
-            "past": Paginator([c for c in congresses if c.ends_on < today], PAGE).get_page(
+            "upcoming": list(congresses.filter(ends_on__gte=today)),
+            "past": Paginator(congresses.filter(ends_on__lt=today), PAGE).get_page(
                 request.GET.get("page")
             ),
         },
@@ -143,10 +142,6 @@ def _delegate_for(request: HttpRequest, pk: int, perm: str) -> Delegate:
 # The door
 
 
-def _qr(url: str) -> str:
-    return str(segno.make(url, error="m").svg_data_uri(scale=5, dark="#111"))
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def check_in(request: HttpRequest, pk: int, code: str = "") -> HttpResponse:
@@ -169,7 +164,7 @@ def check_in(request: HttpRequest, pk: int, code: str = "") -> HttpResponse:
         pass_url = request.build_absolute_uri(
             reverse("congress:pass", kwargs={"code": done.voting_pass})
         )
-        qr = _qr(pass_url)
+        qr = data_uri(pass_url)
         form = CheckInForm()
     return render(
         request,
@@ -192,7 +187,7 @@ def badges(request: HttpRequest, pk: int) -> HttpResponse:
     congress = selectors.get_congress_for(request.user, pk)
     if not _may(request, "admin", congress):
         return render(request, "403.html", status=403)
-    from branchwork.imports.paper import render_pdf
+    from branchwork.imports.paper import document_lang, render_pdf
 
     cards = []
     for d in (
@@ -204,10 +199,8 @@ def badges(request: HttpRequest, pk: int) -> HttpResponse:
             reverse("congress:check-in-code", kwargs={"pk": congress.pk, "code": d.badge_code})
         )
         # Inline SVG: the printer fetches nothing but its fonts.
-        qr = segno.make(url, error="m").svg_inline(scale=3, dark="#000", omitsize=True)
-        cards.append({"delegate": d, "qr": mark_safe(qr)})  # noqa: S308 (segno's own SVG)
-    lang = request.GET.get("lang") or (get_language() or "ja")[:2]
-    lang = lang if lang in ("ko", "ja") else "ja"
+        cards.append({"delegate": d, "qr": mark_safe(inline_svg(url))})  # noqa: S308 (segno's SVG)
+    lang = document_lang(request)
     with translation.override(lang):
         title = _("Badges")
     pdf = render_pdf(

@@ -351,6 +351,13 @@ def labels_pdf(households: Iterable[Household], *, lang: str, layout: str = "21"
     return _pdf(html, lang)
 
 
+def document_lang(request: Any) -> str:
+    """The language a printed document is asked for (``?lang=ko|ja``), else the reader's; the
+    documents are printed in Korean or Japanese."""
+    lang = request.GET.get("lang") or (translation.get_language() or "ja")[:2]
+    return lang if lang in ("ko", "ja") else "ja"
+
+
 def render_pdf(template: str, context: dict[str, Any], *, title: str, lang: str) -> bytes:
     """Another app's printed page (extending imports/paper/base.html) as a PDF in ``lang``,
     with the fonts it needs embedded."""

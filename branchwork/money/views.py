@@ -15,8 +15,8 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.translation import get_language, gettext_noop
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_GET, require_http_methods
 
 from branchwork.access import audit
@@ -25,6 +25,7 @@ from branchwork.core.dates import chosen_year, year_choices
 from branchwork.core.errors import PermissionDeniedError, invalid
 from branchwork.core.forms import apply_errors, submit
 from branchwork.education.models import School
+from branchwork.imports.paper import document_lang
 from branchwork.org.models import Unit
 from branchwork.org.selectors import get_unit_for, unit_in_scope
 from branchwork.people.selectors import get_person_for, person_in_scope
@@ -120,11 +121,6 @@ def _pdf_response(data: bytes, name: str) -> HttpResponse:
     response = HttpResponse(data, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{name}.pdf"'
     return response
-
-
-def _lang(request: HttpRequest) -> str:
-    lang = request.GET.get("lang") or (get_language() or "ja")[:2]
-    return lang if lang in ("ko", "ja") else "ja"
 
 
 # --------------------------------------------------------------------------------------------
@@ -366,7 +362,7 @@ def donation_receipt(request: HttpRequest, pk: int) -> HttpResponse:
     from branchwork.imports.paper import render_pdf
 
     donation = selectors.get_donation_for(request.user, pk)
-    lang = _lang(request)
+    lang = document_lang(request)
     audit.record(
         actor=request.user,
         action="print",
@@ -640,7 +636,7 @@ def award_letter(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if item is None or item.allocation.status != AllocationStatus.APPROVED:
         raise Http404
-    lang = _lang(request)
+    lang = document_lang(request)
     audit.record(
         actor=request.user,
         action="print",
@@ -699,8 +695,8 @@ def unit_statement(request: HttpRequest, code: str) -> HttpResponse:
         data = render_pdf(
             "money/pdf/statement.html",
             context,
-            title=_in(_lang(request), gettext_noop("Annual statement")),
-            lang=_lang(request),
+            title=_in(document_lang(request), gettext_noop("Annual statement")),
+            lang=document_lang(request),
         )
         return _pdf_response(data, f"statement-{unit.code}-{year}")
     return render(request, "money/statement.html", context)
