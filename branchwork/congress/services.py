@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from branchwork.access import audit
 from branchwork.access.scoping import scope_for
+from branchwork.core import faults
 from branchwork.core.errors import PermissionDeniedError, invalid
 from branchwork.org.models import Unit, UnitStatus
 
@@ -510,6 +511,7 @@ def cast_vote(
         state = _lock_poll_shared(poll.pk)
         if state != PollState.OPEN:
             raise invalid("__all__", _("This poll is not open."))
+        faults.point("vote-after-state")
         if voter.congress_id != poll.congress_id or subject.congress_id != poll.congress_id:
             raise invalid("__all__", _("This poll belongs to another congress."))
         if not voter.entitled:
