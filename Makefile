@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PG_PORT ?= 54329
 
-.PHONY: install run test lint typecheck messages test-sqlite test-postgres bench bench-registry bench-activities bench-care bench-money bench-health audit clean
+.PHONY: install run test lint typecheck messages test-sqlite test-postgres bench bench-registry bench-activities bench-care bench-money bench-health bench-congress audit clean
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -59,6 +59,9 @@ bench-money: install
 
 bench-health: install
 	$(BIN)/python bench/health.py
+
+bench-congress: install
+	$(BIN)/python bench/congress.py
 
 audit: install
 	$(BIN)/pip install --quiet pip-audit

@@ -9,13 +9,15 @@ by the one-time pass shown at check-in.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.db.models import Count, IntegerField, Q, Sum
 from django.db.models.functions import Substr
 from django.utils import timezone
@@ -24,6 +26,7 @@ from django.utils.translation import gettext as _
 from branchwork.access import audit
 from branchwork.access.scoping import scope_for
 from branchwork.core import faults
+from branchwork.core.bulk import bulk_insert, db_value
 from branchwork.core.errors import PermissionDeniedError, invalid
 from branchwork.org.models import Unit, UnitStatus
 
@@ -403,12 +406,8 @@ def delegate_for_device(delegate_id: Any, key: Any) -> Delegate | None:
     """The delegate a phone's session is bound to (None when the binding was replaced)."""
     if not delegate_id or not key:
         return None
-    delegate = (
-        Delegate.objects.select_related("congress", "person")
-        .filter(pk=delegate_id, device_key=_hash(str(key)))
-        .first()
-    )
-    return delegate
+    # A plain lookup by key (no ordering, no joins): every vote of the hall passes here.
+    return Delegate.objects.filter(pk=delegate_id, device_key=_hash(str(key))).order_by().first()
 
 
 # --------------------------------------------------------------------------------------------
@@ -525,16 +524,11 @@ def cast_vote(
                 raise invalid("__all__", _("Only confirmed delegates vote."))
         chosen = _checked_options(poll, options)
         weight = subject.weight if poll.weighted else 1
-        try:
-            with transaction.atomic():
-                Participation.objects.create(
-                    poll=poll, delegate=subject, cast_by=voter, weight=weight
-                )
-        except IntegrityError:
-            raise invalid("__all__", _("This vote has already been cast.")) from None
+        if not _participate(poll.pk, subject.pk, voter.pk, weight):
+            raise invalid("__all__", _("This vote has already been cast."))
         receipt = _code(RECEIPT_LENGTH)
         if poll.secret:
-            sealer = Sealer(poll.seal_salt, poll.pk)
+            sealer = _sealer(bytes(poll.seal_salt), poll.pk)
             SealedBallot.objects.create(
                 poll=poll, sealed=sealer.seal({"o": chosen, "w": weight, "r": receipt})
             )
@@ -544,12 +538,38 @@ def cast_vote(
     return receipt
 
 
+def _participate(poll_id: int, delegate_id: int, cast_by_id: int, weight: int) -> bool:
+    """Record the participation; False when the delegate's vote was already cast. One
+    statement (``ON CONFLICT DO NOTHING`` on the unique constraint), no savepoint."""
+    table = Participation._meta.db_table
+    with connection.cursor() as cur:
+        cur.execute(
+            f'INSERT INTO "{table}" (poll_id, delegate_id, cast_by_id, weight) '  # noqa: S608
+            "VALUES (%s, %s, %s, %s) ON CONFLICT (poll_id, delegate_id) DO NOTHING",
+            [poll_id, delegate_id, cast_by_id, weight],
+        )
+        return bool(cur.rowcount == 1)
+
+
+@functools.lru_cache(maxsize=64)
+def _sealer(salt: bytes, poll_id: int) -> Sealer:
+    return Sealer(salt, poll_id)
+
+
+@functools.lru_cache(maxsize=256)
+def _option_ids(poll_id: int, salt: bytes) -> frozenset[int]:
+    """A poll's options (they never change once the poll is made), read once per process. The
+    poll's random salt is in the key, so a number used again (a restored database, a test's
+    rolled-back poll) never finds another poll's options."""
+    return frozenset(PollOption.objects.filter(poll_id=poll_id).values_list("pk", flat=True))
+
+
 def _checked_options(poll: Poll, options: Sequence[Any]) -> list[int]:
     try:
         chosen = sorted({int(o) for o in options})
     except (TypeError, ValueError):
         raise invalid("options", _("Choose from the poll's options.")) from None
-    valid = set(PollOption.objects.filter(poll=poll).values_list("pk", flat=True))
+    valid = _option_ids(poll.pk, bytes(poll.seal_salt))
     if not set(chosen) <= valid:
         raise invalid("options", _("Choose from the poll's options."))
     if not poll.min_choices <= len(chosen) <= poll.max_choices:
@@ -565,15 +585,19 @@ def _checked_options(poll: Poll, options: Sequence[Any]) -> list[int]:
 
 
 def _write_ballots(poll: Poll, ballots: list[tuple[list[int], int, str]]) -> None:
-    rows = [Ballot(poll=poll, weight=w, receipt=r) for _o, w, r in ballots]
-    Ballot.objects.bulk_create(rows, batch_size=1000)
-    BallotChoice.objects.bulk_create(
-        (
-            BallotChoice(ballot=row, option_id=o)
-            for row, (options, _w, _r) in zip(rows, ballots, strict=True)
-            for o in options
-        ),
-        batch_size=2000,
+    """Write ballots in the order given (``COPY`` on PostgreSQL), with random ids."""
+    ids = [db_value(Ballot, "id", uuid.uuid4()) for _ in ballots]
+    bulk_insert(
+        Ballot,
+        ("id", "poll", "weight", "receipt"),
+        [(pk, poll.pk, w, r) for pk, (_o, w, r) in zip(ids, ballots, strict=True)],
+        prepared=True,
+    )
+    bulk_insert(
+        BallotChoice,
+        ("ballot", "option"),
+        [(pk, o) for pk, (options, _w, _r) in zip(ids, ballots, strict=True) for o in options],
+        prepared=True,
     )
 
 

@@ -302,7 +302,7 @@ def vote_page(request: HttpRequest, pk: int) -> HttpResponse:
 def vote(request: HttpRequest, pk: int) -> HttpResponse:
     """Cast a vote from the delegate's phone. With ``Accept: application/json`` the answer is
     ``{"receipt": …}`` (or the refusal as text, status 409)."""
-    poll = Poll.objects.filter(pk=pk).first()
+    poll = Poll.objects.filter(pk=pk).order_by().first()
     if poll is None:
         raise Http404
     delegate = _phone_delegate(request, poll.congress_id)
