@@ -484,35 +484,38 @@ def open_poll(*, actor: Any, poll: Poll) -> Poll:
     return poll
 
 
-def _lock_poll_shared(poll_id: int) -> str | None:
-    """The poll's state, read under a shared lock on PostgreSQL, so that closing (which takes
-    the row for update) waits for the votes being cast and no vote lands after it. SQLite's
-    writers are one at a time anyway."""
-    with connection.cursor() as cur:
-        suffix = " FOR SHARE" if connection.vendor == "postgresql" else ""
-        cur.execute(f"SELECT state FROM congress_poll WHERE id = %s{suffix}", [poll_id])  # noqa: S608
-        row = cur.fetchone()
-    return str(row[0]) if row else None
+def _lock_poll_shared(poll_id: int) -> Poll:
+    """The poll as it is now, read under a shared lock on PostgreSQL, so that closing (which
+    takes the row for update) waits for the votes being cast and no vote lands after it.
+    SQLite's writers are one at a time anyway. Raises ``Poll.DoesNotExist``."""
+    suffix = " FOR SHARE" if connection.vendor == "postgresql" else ""
+    table = Poll._meta.db_table
+    rows = list(Poll.objects.raw(f'SELECT * FROM "{table}" WHERE id = %s{suffix}', [poll_id]))  # noqa: S608
+    if not rows:
+        raise Poll.DoesNotExist
+    return rows[0]
 
 
 def cast_vote(
     *,
     voter: Delegate,
-    poll: Poll,
+    poll: Poll | int,
     options: Sequence[int | str],
     for_delegate: Delegate | None = None,
 ) -> str:
-    """Cast ``voter``'s vote (or, as their proxy, ``for_delegate``'s) and return the receipt
-    code. Refused: a poll not open, a voter not checked in or not entitled, a vote carried
-    without a proxy, a wrong number of choices, and a second vote (the unique constraint)."""
+    """Cast ``voter``'s vote (or, as their proxy, ``for_delegate``'s) in the poll (an object or
+    its number) and return the receipt code. Refused: a poll not open, a voter not checked in or
+    not entitled, a vote carried without a proxy, a wrong number of choices, and a second vote
+    (the unique constraint). A poll of another congress than the voter's is refused as a
+    missing permission; an unknown poll raises ``Poll.DoesNotExist``."""
     subject = for_delegate or voter
     with transaction.atomic():
-        state = _lock_poll_shared(poll.pk)
-        if state != PollState.OPEN:
+        poll = _lock_poll_shared(poll if isinstance(poll, int) else poll.pk)
+        if voter.congress_id != poll.congress_id or subject.congress_id != poll.congress_id:
+            raise PermissionDeniedError("vote")
+        if poll.state != PollState.OPEN:
             raise invalid("__all__", _("This poll is not open."))
         faults.point("vote-after-state")
-        if voter.congress_id != poll.congress_id or subject.congress_id != poll.congress_id:
-            raise invalid("__all__", _("This poll belongs to another congress."))
         if not voter.entitled:
             raise invalid("__all__", _("Only confirmed delegates vote."))
         if voter.checked_in_at is None:

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from branchwork.access.ratelimit import hit, over_limit
 from branchwork.access.scoping import scope_for
+from branchwork.core.errors import PermissionDeniedError
 from branchwork.core.forms import apply_errors, perform, submit
 from branchwork.core.qr import data_uri, inline_svg
 from branchwork.people.selectors import person_in_scope
@@ -302,16 +303,15 @@ def vote_page(request: HttpRequest, pk: int) -> HttpResponse:
 def vote(request: HttpRequest, pk: int) -> HttpResponse:
     """Cast a vote from the delegate's phone. With ``Accept: application/json`` the answer is
     ``{"receipt": …}`` (or the refusal as text, status 409)."""
-    poll = Poll.objects.filter(pk=pk).order_by().first()
-    if poll is None:
-        raise Http404
-    delegate = _phone_delegate(request, poll.congress_id)
+    delegate = services.delegate_for_device(
+        request.session.get(SESSION_DELEGATE), request.session.get(SESSION_KEY)
+    )
     if delegate is None:
         return _no_pass(request)
     for_delegate = None
     if request.POST.get("for") and str(request.POST["for"]) != str(delegate.pk):
         for_delegate = Delegate.objects.filter(
-            pk=request.POST["for"], congress=poll.congress_id
+            pk=request.POST["for"], congress=delegate.congress_id
         ).first()
         if for_delegate is None:
             raise Http404
@@ -319,10 +319,14 @@ def vote(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         receipt = services.cast_vote(
             voter=delegate,
-            poll=poll,
+            poll=pk,
             options=request.POST.getlist("option"),
             for_delegate=for_delegate,
         )
+    except Poll.DoesNotExist:
+        raise Http404 from None
+    except PermissionDeniedError:  # a poll of another congress than the phone's
+        return _no_pass(request)
     except ValidationError as exc:
         if as_json:
             return HttpResponse(exc.messages[0], status=409, content_type="text/plain")
