@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -191,7 +191,7 @@ def waiting(item: AgendaItem) -> list[Speaker]:
     return list(
         Speaker.objects.filter(item=item, ended_at__isnull=True)
         .select_related("delegate__person", "delegate__unit")
-        .order_by("-started_at", "position", "pk")
+        .order_by(F("started_at").desc(nulls_last=True), "position", "pk")
     )
 
 
