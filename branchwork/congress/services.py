@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from branchwork.access import audit
 from branchwork.access.scoping import scope_for
 from branchwork.core import faults
-from branchwork.core.bulk import bulk_insert, db_value
+from branchwork.core.bulk import bulk_insert
 from branchwork.core.errors import PermissionDeniedError, invalid
 from branchwork.org.models import Unit, UnitStatus
 
@@ -589,7 +589,8 @@ def _checked_options(poll: Poll, options: Sequence[Any]) -> list[int]:
 
 def _write_ballots(poll: Poll, ballots: list[tuple[list[int], int, str]]) -> None:
     """Write ballots in the order given (``COPY`` on PostgreSQL), with random ids."""
-    ids = [db_value(Ballot, "id", uuid.uuid4()) for _ in ballots]
+    prep = Ballot._meta.get_field("id").get_db_prep_save
+    ids = [prep(uuid.uuid4(), connection) for _ in ballots]
     bulk_insert(
         Ballot,
         ("id", "poll", "weight", "receipt"),
