@@ -39,3 +39,46 @@ class PollForm(forms.Form):
     max_choices = forms.IntegerField(label=_("Most choices"), min_value=1, initial=1)
     secret = forms.BooleanField(label=_("Secret ballot"), required=False)
     weighted = forms.BooleanField(label=_("Weighted votes"), required=False)
+
+
+class AgendaItemForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=200)
+    description = forms.CharField(
+        label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    planned_minutes = forms.IntegerField(
+        label=_("Planned minutes"), min_value=1, max_value=24 * 60, initial=30
+    )
+
+
+class DocumentForm(forms.Form):
+    file = forms.FileField(label=_("Paper (PDF, image or text, at most 10 MB)"))
+
+
+class MotionForm(forms.Form):
+    unit = forms.ChoiceField(label=_("Submitted by"))
+    title = forms.CharField(label=_("Title"), max_length=200)
+    text = forms.CharField(
+        label=_("Text"),
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text=_("Separate paragraphs with an empty line: amendments name a paragraph."),
+    )
+    reason = forms.CharField(
+        label=_("Reason"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def __init__(self, *args: object, units: list[tuple[str, str]], **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["unit"].choices = units  # type: ignore[attr-defined]
+
+
+class AmendmentForm(forms.Form):
+    paragraph = forms.IntegerField(label=_("Paragraph"), min_value=1)
+    title = forms.CharField(label=_("Title"), max_length=200)
+    text = forms.CharField(
+        label=_("New text of the paragraph"), widget=forms.Textarea(attrs={"rows": 4})
+    )
+
+    def __init__(self, *args: object, paragraphs: int, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["paragraph"].help_text = _("From 1 to %(n)s.") % {"n": paragraphs}

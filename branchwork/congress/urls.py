@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import session_views, views
 
 app_name = "congress"
 
@@ -21,4 +21,21 @@ urlpatterns = [
     path("polls/<int:pk>/result/", views.published_poll, name="published"),
     path("polls/<int:pk>/<str:action>/", views.poll_action, name="poll-action"),
     path("pass/<str:code>/", views.voting_pass, name="pass"),
+    path("congresses/<int:pk>/agenda/", session_views.agenda, name="agenda"),
+    path("congresses/<int:pk>/speak/", session_views.ask_to_speak, name="speak"),
+    path("congresses/<int:pk>/motions/", session_views.motions, name="motions"),
+    path("congresses/<int:pk>/resolutions/", session_views.resolutions, name="resolutions"),
+    path(
+        "congresses/<int:pk>/resolutions.pdf",
+        session_views.resolutions_pdf,
+        name="resolutions-pdf",
+    ),
+    path("congresses/<int:pk>/minutes.pdf", session_views.minutes_pdf, name="minutes-pdf"),
+    path("agenda-items/<int:pk>/papers/", session_views.item_document, name="item-document"),
+    path("agenda-items/<int:pk>/<str:action>/", session_views.item_action, name="item-action"),
+    path("papers/<int:pk>/", session_views.document, name="document"),
+    path("speakers/<int:pk>/<str:action>/", session_views.speaker_action, name="speaker"),
+    path("motions/<int:pk>/", session_views.motion_detail, name="motion"),
+    path("motions/<int:pk>/state/", session_views.motion_state, name="motion-state"),
+    path("motions/<int:pk>/poll/", session_views.motion_poll, name="motion-poll"),
 ]

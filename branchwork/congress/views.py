@@ -28,14 +28,17 @@ from branchwork.people.selectors import person_in_scope
 from . import selectors, services
 from .forms import CheckInForm, NominateForm, PollForm
 from .models import (
+    AgendaItem,
     Congress,
     Credential,
     Delegate,
+    ItemState,
     Participation,
     Poll,
     PollKind,
     PollState,
     Quota,
+    Speaker,
 )
 
 PAGE = 100
@@ -256,6 +259,7 @@ def _ballots_page(
     *,
     receipt: str = "",
     error: str = "",
+    notice: str = "",
     status: int = 200,
 ) -> HttpResponse:
     """The delegate's phone: a ballot per open poll for their own vote and each vote they carry.
@@ -272,6 +276,14 @@ def _ballots_page(
             "poll_id", "delegate_id"
         )
     )
+    item = AgendaItem.objects.filter(
+        congress_id=delegate.congress_id, state=ItemState.CURRENT
+    ).first()
+    my_request = (
+        Speaker.objects.filter(item=item, delegate=delegate, ended_at__isnull=True).first()
+        if item
+        else None
+    )
     ballots = [
         {"poll": poll, "for": who, "done": (poll.pk, who.pk) in cast}
         for poll in polls
@@ -280,7 +292,18 @@ def _ballots_page(
     return render(
         request,
         "congress/vote.html",
-        {"delegate": delegate, "ballots": ballots, "receipt": receipt, "error": error},
+        {
+            "delegate": delegate,
+            "congress": delegate.congress,
+            "person": delegate.person,
+            "ballots": ballots,
+            "receipt": receipt,
+            "error": error,
+            "notice": notice,
+            "item": item,
+            "documents": list(item.documents.only("pk", "name")) if item else [],
+            "my_request": my_request,
+        },
         status=status,
     )
 
