@@ -16,6 +16,7 @@ from branchwork.core.errors import PermissionDeniedError
 from .access import router as access_router
 from .activities import router as activities_router
 from .care import router as care_router
+from .congress import router as congress_router
 from .education import router as education_router
 from .exports import router as exports_router
 from .health import router as health_router
@@ -90,5 +91,6 @@ api.add_router("/", activities_router)
 api.add_router("/", news_router)
 api.add_router("/", care_router)
 api.add_router("/", education_router)
+api.add_router("/", congress_router)
 api.add_router("/", money_router)
 api.add_router("/", health_router)
