@@ -49,6 +49,11 @@ def test_demo_is_deterministic_for_a_seed() -> None:
     from tests.conftest import wipe_money
 
     wipe_money()
+    from branchwork.congress.models import Congress, NamedVote, Participation
+
+    Participation.objects.all().delete()
+    NamedVote.objects.all().delete()
+    Congress.objects.all().delete()
     from branchwork.education.models import Enrolment, School
 
     Enrolment.objects.all().delete()

@@ -379,6 +379,9 @@ def _build_demo(size: str, seed: int) -> DemoResult:
     from branchwork.health.demo import add_health_demo
 
     add_health_demo(b.today)
+    from branchwork.congress.demo import add_congress_demo
+
+    add_congress_demo(b.today, b.rng)
     result.units = Unit.objects.count()
     result.people = Person.objects.count()
     result.terms = Term.objects.count()
