@@ -15,8 +15,8 @@ from django.http import Http404
 from branchwork.access.scoping import scope_for
 from branchwork.org.models import PATH_STEP
 
-from . import services
-from .models import Congress, Delegate, ItemState, Participation, Poll, PollState, Speaker
+from . import proceedings, services
+from .models import Congress, Delegate, ItemState, Participation, Poll, PollState
 
 
 def _ancestor_paths(paths: list[str]) -> set[str]:
@@ -94,11 +94,7 @@ def _build_status(congress_id: int) -> dict[str, Any]:
     item = congress.current_item
     speakers: list[dict[str, Any]] = []
     if item is not None and item.state == ItemState.CURRENT:
-        for s in (
-            Speaker.objects.filter(item=item, ended_at__isnull=True)
-            .select_related("delegate__person", "delegate__unit")
-            .order_by("position", "pk")[:10]
-        ):
+        for s in proceedings.waiting(item)[:10]:
             speakers.append(
                 {
                     "name": str(s.delegate.person),

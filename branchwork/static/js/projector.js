@@ -21,6 +21,7 @@
     state.speakers.forEach(function (s) {
       var li = document.createElement("li");
       li.textContent = s.name + " (" + s.unit + ")" + (s.kind === "order" ? " — " + body.dataset.tOrder : "");
+      if (s.started) li.className = "speaking";
       list.appendChild(li);
     });
     var polls = document.getElementById("polls");
