@@ -82,3 +82,14 @@ class AmendmentForm(forms.Form):
     def __init__(self, *args: object, paragraphs: int, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.fields["paragraph"].help_text = _("From 1 to %(n)s.") % {"n": paragraphs}
+
+
+class ElectionForm(forms.Form):
+    title = forms.CharField(label=_("Post"), max_length=200)
+    seats = forms.IntegerField(label=_("Seats"), min_value=1, max_value=500, initial=1)
+
+
+class CandidateForm(forms.Form):
+    person = forms.IntegerField(
+        label=_("Person number"), min_value=1, help_text=_("The number on the person's page.")
+    )

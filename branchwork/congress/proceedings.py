@@ -24,8 +24,10 @@ from branchwork.core.errors import PermissionDeniedError, invalid
 from .models import (
     AgendaDocument,
     AgendaItem,
+    Candidate,
     Congress,
     Delegate,
+    Election,
     ItemState,
     Motion,
     MotionState,
@@ -335,3 +337,62 @@ def resolutions(congress: Congress) -> list[Resolution]:
             congress=congress, amends__isnull=True, state=MotionState.ADOPTED
         ).order_by("pk")
     ]
+
+
+# --------------------------------------------------------------------------------------------
+# Elections
+
+
+@transaction.atomic
+def add_election(
+    *, actor: Any, congress: Congress, title: str, seats: int = 1, item: AgendaItem | None = None
+) -> Election:
+    _secretariat(actor, congress)
+    title = (title or "").strip()
+    if not title:
+        raise invalid("title", _("Name the post to be filled."))
+    if not 1 <= seats <= 500:
+        raise invalid("seats", _("Fill from 1 to 500 seats."))
+    election = Election.objects.create(congress=congress, title=title[:200], seats=seats, item=item)
+    audit.record(actor=actor, action="create", obj=election, unit_id=congress.host_id)
+    return election
+
+
+@transaction.atomic
+def add_candidate(*, actor: Any, election: Election, person: Any) -> Candidate:
+    """A candidate for the post: a person of the host's registry, once; not after the ballot
+    is prepared (its options are fixed then)."""
+    congress = election.congress
+    _secretariat(actor, congress)
+    if not person.unit.path.startswith(congress.host.path):
+        raise invalid("person", _("The candidate must belong to the congress's organisation."))
+    if election.polls.exists():
+        raise invalid("person", _("The ballot is already prepared: no candidate can be added."))
+    if Candidate.objects.filter(election=election, person=person).exists():
+        raise invalid("person", _("This person is already a candidate."))
+    last = Candidate.objects.filter(election=election).aggregate(m=Max("position"))["m"]
+    candidate = Candidate.objects.create(election=election, person=person, position=(last or 0) + 1)
+    audit.record(
+        actor=actor, action="candidate", obj=election, unit_id=congress.host_id, fields=["person"]
+    )
+    return candidate
+
+
+def prepare_ballot(*, actor: Any, election: Election, secret: bool = True) -> Any:
+    """The election's poll: choose up to as many candidates as there are seats (or none)."""
+    from . import services
+
+    count = election.candidates.count()
+    if count < 1:
+        raise invalid("__all__", _("Add the candidates first."))
+    return services.create_poll(
+        actor=actor,
+        congress=election.congress,
+        title=election.title,
+        kind="choice",
+        secret=secret,
+        election=election,
+        item=election.item,
+        min_choices=0,
+        max_choices=min(election.seats, count),
+    )

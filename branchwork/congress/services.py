@@ -444,8 +444,10 @@ def create_poll(
         labels = [("", str(c.person), c) for c in election.candidates.select_related("person")]
     else:
         labels = [("", o.strip(), None) for o in options if o.strip()]
-    if kind == PollKind.CHOICE and len(labels) < 2:
+    if kind == PollKind.CHOICE and election is None and len(labels) < 2:
         raise invalid("options", _("Give at least two options."))
+    if election is not None and not labels:
+        raise invalid("options", _("Add the candidates first."))
     if not (0 <= min_choices <= max_choices and 1 <= max_choices <= max(1, len(labels))):
         raise invalid(
             "max_choices",

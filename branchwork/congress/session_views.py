@@ -22,11 +22,19 @@ from branchwork.access.scoping import scope_for
 from branchwork.core.forms import perform, submit
 
 from . import proceedings, selectors, services
-from .forms import AgendaItemForm, AmendmentForm, DocumentForm, MotionForm
+from .forms import (
+    AgendaItemForm,
+    AmendmentForm,
+    CandidateForm,
+    DocumentForm,
+    ElectionForm,
+    MotionForm,
+)
 from .models import (
     AgendaDocument,
     AgendaItem,
     Congress,
+    Election,
     ItemState,
     Motion,
     MotionState,
@@ -433,3 +441,74 @@ def minutes(congress: Congress) -> list[dict[str, Any]]:
 
 
 _COUNTED = (PollState.CLOSED, PollState.PUBLISHED)
+
+
+# --------------------------------------------------------------------------------------------
+# Elections
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def elections(request: HttpRequest, pk: int) -> HttpResponse:
+    """The posts to fill, their candidates and their ballots; run by the secretariat."""
+    from branchwork.people.selectors import person_in_scope
+
+    congress = selectors.get_congress_for(request.user, pk)
+    secretariat = _secretariat(request, congress)
+    form = ElectionForm(request.POST if request.POST.get("form") == "election" else None)
+    candidate_form = CandidateForm(
+        request.POST if request.POST.get("form") == "candidate" else None
+    )
+    if request.method == "POST":
+        if not secretariat:
+            return render(request, "403.html", status=403)
+        if request.POST.get("form") == "election":
+            done = submit(
+                request,
+                form,
+                lambda d: proceedings.add_election(
+                    actor=request.user, congress=congress, title=d["title"], seats=d["seats"]
+                ),
+                success=_("The election is set up."),
+            )
+        else:
+            election = Election.objects.filter(
+                congress=congress, pk=request.POST.get("election") or 0
+            ).first()
+            if election is None:
+                raise Http404
+            if request.POST.get("form") == "ballot":
+                denied = perform(
+                    request,
+                    lambda: proceedings.prepare_ballot(actor=request.user, election=election),
+                    success=_("The ballot is ready to open."),
+                )
+                return denied or redirect("congress:elections", pk=congress.pk)
+            done = submit(
+                request,
+                candidate_form,
+                lambda d: proceedings.add_candidate(
+                    actor=request.user,
+                    election=election,
+                    person=person_in_scope(request.user, d["person"], "person"),
+                ),
+                success=_("The candidate is added."),
+            )
+        if done:
+            return redirect("congress:elections", pk=congress.pk)
+    rows = list(
+        Election.objects.filter(congress=congress)
+        .prefetch_related("candidates__person", "polls")
+        .order_by("pk")
+    )
+    return render(
+        request,
+        "congress/elections.html",
+        {
+            "congress": congress,
+            "elections": rows,
+            "form": form if secretariat else None,
+            "candidate_form": candidate_form if secretariat else None,
+            "secretariat": secretariat,
+        },
+    )

@@ -185,3 +185,41 @@ def test_a_congress_of_another_region_is_closed_to_its_outsiders(hall: Hall) -> 
     phone = _phone(hall, d)
     assert phone.get(reverse("congress:document", args=[paper.pk])).status_code == 404
     assert phone.post(reverse("congress:speak", args=[regional.pk])).status_code == 403
+
+
+def test_an_election_from_setup_to_the_elected(hall: Hall) -> None:
+    from branchwork.congress.models import Election, Poll
+    from tests.conftest import make_person
+
+    central = signed_in(hall.f.central)
+    page = reverse("congress:elections", args=[hall.congress.pk])
+    central.post(page, {"form": "election", "title": "中央委員", "seats": 2})
+    election = Election.objects.get()
+    people = [make_person(hall.f.a, family=f) for f in ("김", "이", "박")]
+    for p in people:
+        central.post(page, {"form": "candidate", "election": election.pk, "person": p.pk})
+    again = central.post(
+        page, {"form": "candidate", "election": election.pk, "person": people[0].pk}
+    )
+    assert "already a candidate" in again.content.decode()
+    officer = signed_in(hall.f.officer_a)
+    assert officer.post(page, {"form": "election", "title": "x", "seats": 1}).status_code == 403
+    central.post(page, {"form": "ballot", "election": election.pk})
+    poll = Poll.objects.get(election=election)
+    assert (poll.secret, poll.min_choices, poll.max_choices) == (True, 0, 2)
+    late = central.post(
+        page, {"form": "candidate", "election": election.pk, "person": make_person(hall.f.a).pk}
+    )
+    assert "already prepared" in late.content.decode()
+    voters = hall.seat(hall.f.a, 3)
+    services.open_poll(actor=hall.f.central, poll=poll)
+    kim, lee, park = poll.options.values_list("pk", flat=True)
+    for d, chosen in zip(voters, ([kim, lee], [kim, park], [kim]), strict=True):
+        services.cast_vote(voter=d, poll=poll, options=chosen)
+    with pytest.raises(Exception, match="from 0 to 2"):
+        services.cast_vote(voter=hall.seat(hall.f.a, 1)[0], poll=poll, options=[kim, lee, park])
+    central.post(reverse("congress:poll-action", args=[poll.pk, "close"]))
+    poll.refresh_from_db()
+    assert poll.result["elected"][0] == kim and len(poll.result["elected"]) == 2
+    shown = central.get(reverse("congress:poll", args=[poll.pk])).content.decode()
+    assert shown.count("Elected") == 2
