@@ -248,6 +248,17 @@ def vote_all(
     }
 
 
+def _database_name() -> str:
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        version = connection.pg_version  # type: ignore[attr-defined]
+        return f"PostgreSQL {version // 10000}.{version % 10000}"
+    import sqlite3
+
+    return f"SQLite {sqlite3.sqlite_version}"
+
+
 def run(args: argparse.Namespace) -> dict[str, Any]:
     from django.db import connection
 
@@ -261,6 +272,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "voters": args.voters,
         "in_flight": args.in_flight,
         "prepare_s": data["prepare_s"],
+        "database": _database_name(),
         "runs": [],
     }
     if connection.vendor == "postgresql":
@@ -327,19 +339,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def section(result: dict[str, Any], command: str, started: float) -> list[str]:
-    from django.db import connection
-
     engine = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}[result["engine"]]
-    version = (
-        connection.cursor().connection.server_version if result["engine"] == "postgresql" else None
-    )
-    import sqlite3
-
-    name = (
-        f"SQLite {sqlite3.sqlite_version}"
-        if version is None
-        else f"PostgreSQL {version // 10000}.{version % 10000}"
-    )
+    name = result["database"]
     runs = result["runs"]
 
     def med(key: str) -> float:
