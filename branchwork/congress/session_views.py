@@ -206,6 +206,32 @@ def ask_to_speak(request: HttpRequest, pk: int) -> HttpResponse:
     return _ballots_page(request, delegate, notice=_("You are on the speakers list."))
 
 
+@require_POST
+def phone_motion(request: HttpRequest, pk: int) -> HttpResponse:
+    """A motion submitted by a delegate from their phone."""
+    from .views import _ballots_page
+
+    delegate = services.delegate_for_device(
+        request.session.get(SESSION_DELEGATE), request.session.get(SESSION_KEY)
+    )
+    if delegate is None or delegate.congress_id != pk:
+        return _no_pass(request)
+    try:
+        motion = proceedings.submit_motion(
+            congress=delegate.congress,
+            delegate=delegate,
+            title=request.POST.get("title", ""),
+            text=request.POST.get("text", ""),
+        )
+    except ValidationError as exc:
+        return _ballots_page(request, delegate, error=" ".join(exc.messages), status=409)
+    return _ballots_page(
+        request,
+        delegate,
+        notice=_("Your motion is submitted as %(number)s.") % {"number": motion.number},
+    )
+
+
 # --------------------------------------------------------------------------------------------
 # Motions
 

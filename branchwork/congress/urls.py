@@ -23,6 +23,7 @@ urlpatterns = [
     path("pass/<str:code>/", views.voting_pass, name="pass"),
     path("congresses/<int:pk>/agenda/", session_views.agenda, name="agenda"),
     path("congresses/<int:pk>/speak/", session_views.ask_to_speak, name="speak"),
+    path("congresses/<int:pk>/propose/", session_views.phone_motion, name="phone-motion"),
     path("congresses/<int:pk>/motions/", session_views.motions, name="motions"),
     path("congresses/<int:pk>/elections/", session_views.elections, name="elections"),
     path("congresses/<int:pk>/resolutions/", session_views.resolutions, name="resolutions"),

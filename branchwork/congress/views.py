@@ -10,6 +10,7 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -33,6 +34,8 @@ from .models import (
     Credential,
     Delegate,
     ItemState,
+    Motion,
+    MotionState,
     Participation,
     Poll,
     PollKind,
@@ -61,9 +64,18 @@ def congress_list(request: HttpRequest) -> HttpResponse:
         "congress/list.html",
         {
             "upcoming": list(congresses.filter(ends_on__gte=today)),
-            "past": Paginator(congresses.filter(ends_on__lt=today), PAGE).get_page(
-                request.GET.get("page")
-            ),
+            "past": Paginator(
+                congresses.filter(ends_on__lt=today).prefetch_related(
+                    Prefetch(
+                        "motions",
+                        queryset=Motion.objects.filter(
+                            amends__isnull=True, state=MotionState.ADOPTED
+                        ).order_by("pk"),
+                        to_attr="resolutions",
+                    )
+                ),
+                PAGE,
+            ).get_page(request.GET.get("page")),
         },
     )
 

@@ -234,3 +234,32 @@ def test_badges_print_with_a_qr_code_for_each_confirmed_delegate(
     for d in delegates:
         assert d.badge_code in text
         assert d.person.family_name_hangul in text
+
+
+def test_a_vote_costs_a_fixed_handful_of_queries(
+    hall: Hall, django_assert_num_queries: object
+) -> None:
+    """The hall's hot path: session, the phone's delegate, the poll under its lock, the
+    participation, the sealed ballot (and the transaction around them); nothing per option or
+    per delegate of the congress."""
+    first, second = hall.seat(hall.f.a, 2, check_in=False)
+    phones = []
+    for d in (first, second):
+        services.set_credential(actor=hall.f.central, delegate=d, credential="confirmed")
+        phones.append(_phone(hall, d))
+    poll = services.open_poll(
+        actor=hall.f.central,
+        poll=services.create_poll(
+            actor=hall.f.central,
+            congress=hall.congress,
+            title="Q",
+            kind=PollKind.YES_NO,
+            secret=True,
+        ),
+    )
+    option = poll.options.get(code="yes").pk
+    url = reverse("congress:cast", args=[poll.pk])
+    json = {"Accept": "application/json"}
+    assert phones[0].post(url, {"option": option}, headers=json).status_code == 200
+    with django_assert_num_queries(7):  # type: ignore[operator]
+        assert phones[1].post(url, {"option": option}, headers=json).status_code == 200

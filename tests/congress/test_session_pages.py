@@ -223,3 +223,38 @@ def test_an_election_from_setup_to_the_elected(hall: Hall) -> None:
     assert poll.result["elected"][0] == kim and len(poll.result["elected"]) == 2
     shown = central.get(reverse("congress:poll", args=[poll.pk])).content.decode()
     assert shown.count("Elected") == 2
+
+
+def test_a_delegate_submits_a_motion_from_the_phone(hall: Hall) -> None:
+    (d,) = hall.seat(hall.f.a, 1, check_in=False)
+    services.set_credential(actor=hall.f.central, delegate=d, credential="confirmed")
+    phone = _phone(hall, d)
+    url = reverse("congress:phone-motion", args=[hall.congress.pk])
+    empty = phone.post(url, {"title": "休日の学校", "text": " "})
+    assert empty.status_code == 409 and "Write the motion" in empty.content.decode()
+    done = phone.post(url, {"title": "休日の学校", "text": "週末学校を開く。"})
+    assert "Your motion is submitted as M1." in done.content.decode()
+    motion = Motion.objects.get()
+    assert motion.submitted_by_delegate == d and motion.submitted_by_unit == hall.f.a
+    assert Client().post(url, {"title": "x", "text": "y"}).status_code == 403
+
+
+def test_the_history_lists_past_congresses_with_their_resolutions(hall: Hall) -> None:
+    past = services.create_congress(
+        actor=hall.f.central,
+        host=hall.f.fed,
+        number=24,
+        kind=CongressKind.CONGRESS,
+        title="第24回定期大会",
+        starts_on=dt.date(2025, 11, 1),
+        ends_on=dt.date(2025, 11, 2),
+        quota_cutoff=dt.date(2025, 9, 30),
+    )
+    adopted = proceedings.submit_motion(
+        actor=hall.f.central, congress=past, title="次世代の育成", text="育てる。"
+    )
+    proceedings.submit_motion(actor=hall.f.central, congress=past, title="否決案", text="x")
+    for state in ("admitted", "debated", "voted", "adopted"):
+        proceedings.move_motion(actor=hall.f.central, motion=adopted, state=state)
+    page = signed_in(hall.f.officer_a).get(reverse("congress:list")).content.decode()
+    assert "第24回定期大会" in page and "M1 次世代の育成" in page and "否決案" not in page
