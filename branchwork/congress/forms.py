@@ -93,3 +93,11 @@ class CandidateForm(forms.Form):
     person = forms.IntegerField(
         label=_("Person number"), min_value=1, help_text=_("The number on the person's page.")
     )
+
+
+class WorkflowForm(forms.Form):
+    workflow = forms.CharField(
+        label=_("Workflow of motions"),
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text=_("One state per line: the state, a colon, then the states it may move to."),
+    )

@@ -302,6 +302,47 @@ def move_motion(*, actor: Any, motion: Motion, state: str) -> Motion:
     return motion
 
 
+def parse_workflow(text: str) -> dict[str, list[str]]:
+    """A workflow written one state per line, ``state: next, next`` (the states' codes)."""
+    workflow: dict[str, list[str]] = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        state, _sep, rest = line.partition(":")
+        state = state.strip()
+        nexts = [n.strip() for n in rest.split(",") if n.strip()]
+        for code in (state, *nexts):
+            if code not in MotionState.values:
+                raise invalid(
+                    "workflow",
+                    _("Line %(n)s: %(code)s is not a state of a motion.")
+                    % {"n": number, "code": code},
+                )
+        workflow[state] = nexts
+    if MotionState.SUBMITTED not in workflow:
+        raise invalid("workflow", _("The workflow must say where a submitted motion may go."))
+    return workflow
+
+
+def workflow_text(workflow: dict[str, list[str]]) -> str:
+    return "\n".join(f"{state}: {', '.join(nexts)}" for state, nexts in workflow.items())
+
+
+@transaction.atomic
+def set_workflow(*, actor: Any, congress: Congress, text: str) -> Congress:
+    _secretariat(actor, congress)
+    congress.motion_workflow = parse_workflow(text)
+    congress.save(update_fields=["motion_workflow"])
+    audit.record(
+        actor=actor,
+        action="update",
+        obj=congress,
+        unit_id=congress.host_id,
+        fields=["motion_workflow"],
+    )
+    return congress
+
+
 def final_text(motion: Motion, adopted: dict[int, list[Motion]] | None = None) -> list[str]:
     """The motion's paragraphs with its adopted amendments applied (an amendment's own text
     first taking in the amendments adopted to it)."""

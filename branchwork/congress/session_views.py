@@ -29,6 +29,7 @@ from .forms import (
     DocumentForm,
     ElectionForm,
     MotionForm,
+    WorkflowForm,
 )
 from .models import (
     AgendaDocument,
@@ -251,7 +252,7 @@ def motions(request: HttpRequest, pk: int) -> HttpResponse:
     congress = selectors.get_congress_for(request.user, pk)
     units = _submitting_units(request, congress)
     form = MotionForm(request.POST or None, units=units, prefix="motion")
-    if request.method == "POST":
+    if request.method == "POST" and request.POST.get("form") != "workflow":
         if not units:
             return render(request, "403.html", status=403)
         by_code = {q.unit.code: q.unit for q in Quota.objects.filter(congress=congress)}
@@ -270,6 +271,23 @@ def motions(request: HttpRequest, pk: int) -> HttpResponse:
         )
         if done:
             return redirect("congress:motion", pk=done.result.pk)
+    secretariat = _secretariat(request, congress)
+    workflow_form = WorkflowForm(
+        request.POST if request.POST.get("form") == "workflow" else None,
+        initial={"workflow": proceedings.workflow_text(congress.motion_workflow)},
+    )
+    if workflow_form.is_bound:
+        if not secretariat:
+            return render(request, "403.html", status=403)
+        if submit(
+            request,
+            workflow_form,
+            lambda d: proceedings.set_workflow(
+                actor=request.user, congress=congress, text=d["workflow"]
+            ),
+            success=_("The workflow is saved."),
+        ):
+            return redirect("congress:motions", pk=congress.pk)
     rows = list(
         Motion.objects.filter(congress=congress, amends__isnull=True)
         .select_related("submitted_by_unit")
@@ -278,7 +296,13 @@ def motions(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "congress/motions.html",
-        {"congress": congress, "motions": rows, "form": form if units else None},
+        {
+            "congress": congress,
+            "motions": rows,
+            "form": form if units else None,
+            "workflow_form": workflow_form if secretariat else None,
+            "states": MotionState.choices,
+        },
     )
 
 

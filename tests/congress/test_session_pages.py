@@ -258,3 +258,31 @@ def test_the_history_lists_past_congresses_with_their_resolutions(hall: Hall) ->
         proceedings.move_motion(actor=hall.f.central, motion=adopted, state=state)
     page = signed_in(hall.f.officer_a).get(reverse("congress:list")).content.decode()
     assert "第24回定期大会" in page and "M1 次世代の育成" in page and "否決案" not in page
+
+
+def test_the_secretariat_sets_the_motion_workflow(hall: Hall) -> None:
+    central = signed_in(hall.f.central)
+    url = reverse("congress:motions", args=[hall.congress.pk])
+    page = central.get(url).content.decode()
+    assert "submitted: admitted, rejected, withdrawn" in page
+    bad = central.post(url, {"form": "workflow", "workflow": "submitted: approved"})
+    assert "Line 1: approved is not a state of a motion." in bad.content.decode()
+    assert (
+        central.post(url, {"form": "workflow", "workflow": "admitted: adopted"}).status_code == 200
+    )  # refused: nothing says where a submitted motion goes
+    hall.congress.refresh_from_db()
+    assert hall.congress.motion_workflow["submitted"] == ["admitted", "rejected", "withdrawn"]
+    done = central.post(
+        url, {"form": "workflow", "workflow": "submitted: adopted, rejected\nadopted:\nrejected:"}
+    )
+    assert done.status_code == 302
+    hall.congress.refresh_from_db()
+    assert hall.congress.motion_workflow == {
+        "submitted": ["adopted", "rejected"],
+        "adopted": [],
+        "rejected": [],
+    }
+    officer = signed_in(hall.f.officer_a)
+    assert (
+        officer.post(url, {"form": "workflow", "workflow": "submitted: adopted"}).status_code == 403
+    )
