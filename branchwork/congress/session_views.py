@@ -45,7 +45,7 @@ from .models import (
     Speaker,
     SpeechKind,
 )
-from .views import SESSION_DELEGATE, SESSION_KEY, _no_pass
+from .views import ballots_page, no_pass, phone_delegate
 
 
 def _secretariat(request: HttpRequest, congress: Congress) -> bool:
@@ -158,10 +158,7 @@ def document(request: HttpRequest, pk: int) -> HttpResponse:
     congress = doc.item.congress
     allowed = selectors.visible_congresses(request.user).filter(pk=congress.pk).exists()
     if not allowed:
-        delegate = services.delegate_for_device(
-            request.session.get(SESSION_DELEGATE), request.session.get(SESSION_KEY)
-        )
-        allowed = delegate is not None and delegate.congress_id == congress.pk
+        allowed = phone_delegate(request, congress.pk) is not None
     if not allowed:
         raise Http404
     response = HttpResponse(bytes(doc.data), content_type=doc.content_type)
@@ -191,32 +188,24 @@ def speaker_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 @require_POST
 def ask_to_speak(request: HttpRequest, pk: int) -> HttpResponse:
     """From the delegate's phone: a speech or a point of order on the current item."""
-    delegate = services.delegate_for_device(
-        request.session.get(SESSION_DELEGATE), request.session.get(SESSION_KEY)
-    )
-    if delegate is None or delegate.congress_id != pk:
-        return _no_pass(request)
+    delegate = phone_delegate(request, pk)
+    if delegate is None:
+        return no_pass(request)
     kind = request.POST.get("kind", SpeechKind.SPEECH)
-    from .views import _ballots_page
-
     try:
         proceedings.ask_to_speak(delegate=delegate, kind=kind)
     except ValidationError as exc:
-        return _ballots_page(request, delegate, error=exc.messages[0], status=409)
+        return ballots_page(request, delegate, error=exc.messages[0], status=409)
     selectors.forget_live(pk)
-    return _ballots_page(request, delegate, notice=_("You are on the speakers list."))
+    return ballots_page(request, delegate, notice=_("You are on the speakers list."))
 
 
 @require_POST
 def phone_motion(request: HttpRequest, pk: int) -> HttpResponse:
     """A motion submitted by a delegate from their phone."""
-    from .views import _ballots_page
-
-    delegate = services.delegate_for_device(
-        request.session.get(SESSION_DELEGATE), request.session.get(SESSION_KEY)
-    )
-    if delegate is None or delegate.congress_id != pk:
-        return _no_pass(request)
+    delegate = phone_delegate(request, pk)
+    if delegate is None:
+        return no_pass(request)
     try:
         motion = proceedings.submit_motion(
             congress=delegate.congress,
@@ -225,8 +214,8 @@ def phone_motion(request: HttpRequest, pk: int) -> HttpResponse:
             text=request.POST.get("text", ""),
         )
     except ValidationError as exc:
-        return _ballots_page(request, delegate, error=" ".join(exc.messages), status=409)
-    return _ballots_page(
+        return ballots_page(request, delegate, error=" ".join(exc.messages), status=409)
+    return ballots_page(
         request,
         delegate,
         notice=_("Your motion is submitted as %(number)s.") % {"number": motion.number},

@@ -256,16 +256,18 @@ def voting_pass(request: HttpRequest, code: str) -> HttpResponse:
     return render(request, "congress/pass.html", {"code": code})
 
 
-def _phone_delegate(request: HttpRequest, congress_id: int) -> Delegate | None:
+def phone_delegate(request: HttpRequest, congress_id: int | None = None) -> Delegate | None:
+    """The delegate this phone is bound to (by its voting pass), if any; with ``congress_id``,
+    only a delegate of that congress."""
     delegate = services.delegate_for_device(
         request.session.get(SESSION_DELEGATE), request.session.get(SESSION_KEY)
     )
-    if delegate is None or delegate.congress_id != congress_id:
+    if delegate is None or (congress_id is not None and delegate.congress_id != congress_id):
         return None
     return delegate
 
 
-def _ballots_page(
+def ballots_page(
     request: HttpRequest,
     delegate: Delegate,
     *,
@@ -320,7 +322,7 @@ def _ballots_page(
     )
 
 
-def _no_pass(request: HttpRequest) -> HttpResponse:
+def no_pass(request: HttpRequest) -> HttpResponse:
     return render(
         request, "congress/pass.html", {"error": _("Scan your voting pass first.")}, status=403
     )
@@ -328,21 +330,19 @@ def _no_pass(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def vote_page(request: HttpRequest, pk: int) -> HttpResponse:
-    delegate = _phone_delegate(request, pk)
+    delegate = phone_delegate(request, pk)
     if delegate is None:
-        return _no_pass(request)
-    return _ballots_page(request, delegate)
+        return no_pass(request)
+    return ballots_page(request, delegate)
 
 
 @require_POST
 def vote(request: HttpRequest, pk: int) -> HttpResponse:
     """Cast a vote from the delegate's phone. With ``Accept: application/json`` the answer is
     ``{"receipt": …}`` (or the refusal as text, status 409)."""
-    delegate = services.delegate_for_device(
-        request.session.get(SESSION_DELEGATE), request.session.get(SESSION_KEY)
-    )
+    delegate = phone_delegate(request)
     if delegate is None:
-        return _no_pass(request)
+        return no_pass(request)
     for_delegate = None
     if request.POST.get("for") and str(request.POST["for"]) != str(delegate.pk):
         for_delegate = Delegate.objects.filter(
@@ -361,14 +361,14 @@ def vote(request: HttpRequest, pk: int) -> HttpResponse:
     except Poll.DoesNotExist:
         raise Http404 from None
     except PermissionDeniedError:  # a poll of another congress than the phone's
-        return _no_pass(request)
+        return no_pass(request)
     except ValidationError as exc:
         if as_json:
             return HttpResponse(exc.messages[0], status=409, content_type="text/plain")
-        return _ballots_page(request, delegate, error=exc.messages[0], status=409)
+        return ballots_page(request, delegate, error=exc.messages[0], status=409)
     if as_json:
         return HttpResponse(json.dumps({"receipt": receipt}), content_type="application/json")
-    return _ballots_page(request, delegate, receipt=receipt)
+    return ballots_page(request, delegate, receipt=receipt)
 
 
 # --------------------------------------------------------------------------------------------
