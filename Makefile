@@ -65,7 +65,7 @@ bench-congress: install
 
 audit: install
 	$(BIN)/pip install --quiet pip-audit
-	$(BIN)/pip-audit
+	$(BIN)/python scripts/audit.py
 
 clean:
 	rm -rf $(VENV) var build *.egg-info
