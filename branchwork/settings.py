@@ -1,4 +1,4 @@
-"""One settings module, driven by environment variables (see docs/deployment.md).
+"""One settings module, driven by environment variables (see docs/deploy.md).
 
 With no variables set, Branchwork runs on a SQLite file under ``var/`` with console e-mail:
 the embedded default. ``BRANCHWORK_ENV=production`` turns on the production safeguards and
