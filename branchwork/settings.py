@@ -206,6 +206,9 @@ AXES_LOCKOUT_TEMPLATE = "access/locked_out.html"
 AXES_VERBOSE = False
 # A coarser limit per client address, kept in the shared cache (see access.ratelimit).
 SIGNIN_RATE_LIMIT = (int(os.environ.get("BRANCHWORK_SIGNIN_RATE", "30")), 300)
+# Searches of the registry per user and minute: far above what typing makes (search-as-you-type
+# waits for a pause), far below what harvesting the registry through search would need.
+SEARCH_RATE_LIMIT = (int(os.environ.get("BRANCHWORK_SEARCH_RATE", "300")), 60)
 
 SESSION_COOKIE_AGE = 60 * 60 * 8
 # The expiry slides while the session is used: access.middleware.SlidingSessionMiddleware

@@ -7,8 +7,10 @@ from typing import Any
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Router, Status
+from ninja.errors import HttpError
 from ninja.pagination import LimitOffsetPagination, paginate
 
+from branchwork.access.ratelimit import search_allowed
 from branchwork.access.scoping import scope_for
 from branchwork.core.errors import PermissionDeniedError, invalid
 from branchwork.org import selectors as org_selectors
@@ -54,6 +56,8 @@ def list_people(request: HttpRequest, q: str = "", unit: str | None = None):  # 
             unit__path__startswith=org_selectors.get_unit_for(request.user, unit).path
         )
     if q.strip():
+        if not search_allowed(request.user):
+            raise HttpError(429, _("Too many searches: wait a minute and search again."))
         people = search(people, q[:100])
     return people.order_by("family_name_kana", "given_name_kana", "id")
 

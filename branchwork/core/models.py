@@ -19,3 +19,21 @@ class ScheduledRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.job} {self.period}"
+
+
+class RateCount(models.Model):
+    """How many times a key (a user's searches, …) was counted in one time window: a rate limit
+    counted in one statement (see ``access.ratelimit.counted``), where the cache would take
+    several per hit."""
+
+    key = models.CharField(max_length=200)
+    window = models.BigIntegerField()
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["key", "window"], name="rate_count_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key}@{self.window}: {self.count}"

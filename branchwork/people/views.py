@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from branchwork.access.ratelimit import search_allowed
 from branchwork.access.scoping import scope_for
 from branchwork.core.errors import PermissionDeniedError
 from branchwork.core.forms import apply_errors, submit
@@ -68,6 +69,11 @@ def person_list(request: HttpRequest) -> HttpResponse:
     if request.GET.get("unit"):
         unit = get_unit_for(request.user, request.GET["unit"])
         people = people.filter(unit__path__startswith=unit.path)
+    if query and not search_allowed(request.user):
+        # htmx swaps in only successful answers: the live results get the message as a 200.
+        if request.htmx:  # type: ignore[attr-defined]
+            return render(request, "people/_too_many_searches.html")
+        return render(request, "people/too_many_searches.html", status=429)
     if query:
         found, more = found_people(people, query)
         paginator = CappedPaginator(found, PAGE_SIZE, known=(len(found), more))
