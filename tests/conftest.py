@@ -78,19 +78,33 @@ def make_person(unit: Unit, marker: str = "", family: str = "김") -> Person:
 
 
 def make_user(
-    username: str, role: str | None = None, unit: Unit | None = None, **grant: Any
+    username: str,
+    role: str | None = None,
+    unit: Unit | None = None,
+    *,
+    second_factor: bool = True,
+    **grant: Any,
 ) -> User:
+    """A user with a role on a unit. A role that needs a second factor comes with a confirmed
+    TOTP device, as a real holder has set one up (``second_factor=False``: not yet)."""
     user = User.objects.create_user(
         username=username, email=f"{username}@example.org", password="correct horse battery staple"
     )
     if role and unit:
+        chosen = Role.objects.get(code=role)
         Grant.objects.create(
             user=user,
-            role=Role.objects.get(code=role),
+            role=chosen,
             unit=unit,
             valid_from=grant.pop("valid_from", timezone.localdate()),
             **grant,
         )
+        from django.conf import settings
+
+        if second_factor and chosen.permissions & set(settings.TWO_FACTOR_PERMISSIONS):
+            from django_otp.plugins.otp_totp.models import TOTPDevice
+
+            TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
     return user
 
 

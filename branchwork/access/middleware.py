@@ -13,6 +13,9 @@ from django.shortcuts import redirect
 from .services import needs_two_factor
 
 OPEN_PREFIXES = ("/accounts/", "/static/", "/i18n/", "/api/", "/favicon.ico")
+# Under /accounts/, what reaches beyond the sign-in itself needs the second factor too: an API
+# token made with the password alone would carry the user's grants past the second factor.
+GUARDED_PREFIXES = ("/accounts/tokens/",)
 
 
 class RequireTwoFactorMiddleware:
@@ -23,7 +26,10 @@ class RequireTwoFactorMiddleware:
         user = request.user
         if (
             user.is_authenticated
-            and not request.path.startswith(OPEN_PREFIXES)
+            and (
+                not request.path.startswith(OPEN_PREFIXES)
+                or request.path.startswith(GUARDED_PREFIXES)
+            )
             and not getattr(user, "is_verified", lambda: False)()
             and needs_two_factor(user)
         ):

@@ -266,10 +266,18 @@ def user_for_api_token(raw: str) -> User | None:
     token = ApiToken.objects.select_related("user").filter(token_hash=hash_token(raw)).first()
     if token is None or not token.is_usable or not token.user.is_active:
         return None
+    if needs_two_factor(token.user) and not _has_second_factor(token.user):
+        return None  # grants that need a second factor, and none set up: no token works
     now = timezone.now()
     if token.last_used_at is None or now - token.last_used_at > dt.timedelta(minutes=5):
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token.user
+
+
+def _has_second_factor(user: Any) -> bool:
+    from django_otp import devices_for_user
+
+    return any(True for _ in devices_for_user(user, confirmed=True))
 
 
 def needs_two_factor(user: Any) -> bool:

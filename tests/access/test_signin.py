@@ -59,6 +59,7 @@ def test_rate_limit_per_address(federation: Federation, settings) -> None:  # ty
 
 
 def test_admin_must_set_up_a_second_factor(federation: Federation) -> None:
+    TOTPDevice.objects.filter(user=federation.central).delete()  # not set up yet
     client = Client()
     assert sign_in(client, "central").status_code == 302
     response = client.get(reverse("org:unit", args=["FED"]))
@@ -99,7 +100,7 @@ def test_admin_must_set_up_a_second_factor(federation: Federation) -> None:
 
 
 def test_admin_signs_in_with_a_totp_code(federation: Federation) -> None:
-    TOTPDevice.objects.create(user=federation.central, name="app", confirmed=True)
+    # The fixture's administrator has set up their authenticator app.
     client = Client()
     sign_in(client, "central")
     assert client.get("/")["Location"] == reverse("access:two-factor-verify")
@@ -189,7 +190,7 @@ def test_user_without_grants_sees_an_empty_state(db: None) -> None:
 
 
 def test_second_factor_does_not_redirect_off_site(federation: Federation) -> None:
-    TOTPDevice.objects.create(user=federation.central, name="app", confirmed=True)
+    # The fixture's administrator has set up their authenticator app.
     client = Client()
     sign_in(client, "central")
     url = reverse("access:two-factor-verify") + "?next=https://evil.example/steal"

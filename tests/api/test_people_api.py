@@ -95,8 +95,9 @@ def test_create_update_and_conflict(federation: Federation) -> None:
 def test_people_list_query_count(federation: Federation, django_assert_num_queries) -> None:  # type: ignore[no-untyped-def]
     client = api_for(federation.regional)
     client.get("/api/v1/people?q=Kim")
-    # token with its user, grants (scope), count, one page of people with their units
-    with django_assert_num_queries(4):
+    # token with its user, grants (scope), the search counted for its rate limit, count, one
+    # page of people with their units
+    with django_assert_num_queries(5):
         client.get("/api/v1/people?q=Kim")
 
 

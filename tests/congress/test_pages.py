@@ -73,14 +73,6 @@ def test_a_delegate_is_nominated_confirmed_checked_in_and_votes(hall: Hall) -> N
     receipt = re.search(r'id="receipt">([A-Z0-9]+)<', response.content.decode())
     assert receipt is not None
     assert "Voted." in response.content.decode()
-    from branchwork.congress.models import SealedBallot
-    from branchwork.congress.sealing import Sealer
-
-    print(
-        "DBG",
-        receipt.group(1),
-        [Sealer(poll.seal_salt, poll.pk).open(bytes(x.sealed)) for x in SealedBallot.objects.all()],
-    )
     response = phone.post(reverse("congress:cast", args=[poll.pk]), {"option": yes})
     assert response.status_code == 409
     assert "already been cast" in response.content.decode()
