@@ -113,6 +113,8 @@ def export_download(request: HttpRequest, pk: int) -> HttpResponse:
         data, filename, content_type = exports.download_export(actor=request.user, job=job)
     except ValidationError:
         raise Http404 from None
+    except PermissionDeniedError:
+        return render(request, "403.html", status=403)
     response = HttpResponse(data, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["Cache-Control"] = "no-store"

@@ -210,6 +210,9 @@ def start_export(
     if language not in languages:
         raise invalid("language", _("Unknown language."))
     options: dict[str, Any] = {**selection.as_dict()}
+    # What the owner saw when they asked: the file holds no more, and is theirs only while
+    # they still see all of it (see ``download_export``).
+    options["scope"] = scope_for(actor).paths("view")
     if people_data:
         options["basis"] = basis
     if kind == ExportKind.LABELS:
@@ -264,11 +267,35 @@ def replaced_characters(job: ExportJob) -> int:
     return int(job.selection.get("replaced") or 0) if isinstance(job.selection, dict) else 0
 
 
+def _still_allowed(actor: Any, job: ExportJob) -> bool:
+    """Whether the owner still sees everything the export could hold: the file was made with
+    the grants of its day, and a grant that ended since takes the file with it."""
+    scope = scope_for(actor)
+    if scope.superuser:
+        return True
+    if scope.is_empty:
+        return False
+    selection = job.selection if isinstance(job.selection, dict) else {}
+    now = scope.paths("view")
+    recorded = selection.get("scope")
+    if isinstance(recorded, list) and not all(
+        any(str(p).startswith(q) for q in now) for p in recorded
+    ):
+        return False
+    code = selection.get("unit")
+    if not code:
+        return True
+    unit = Unit.objects.filter(code=code).first()
+    return unit is not None and scope.has("view", unit)
+
+
 def download_export(*, actor: Any, job: ExportJob) -> tuple[bytes, str, str]:
     """The finished file of the user's own export, as (content, file name, content type). A
     download is a read of the data it holds, so it is audited (which export, which columns)."""
     if job.status != JobStatus.DONE:
         raise invalid("__all__", _("This export is not finished."))
+    if not _still_allowed(actor, job):
+        raise PermissionDeniedError("view")
     data = ExportJob.objects.filter(pk=job.pk).values_list("result", flat=True).first()
     if data is None:
         raise invalid("__all__", _("This export is not finished."))

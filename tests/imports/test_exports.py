@@ -666,3 +666,34 @@ def test_printed_lists_are_scoped_and_recorded(
     else:  # the A household: its member from B is neither printed nor recorded
         assert people == {federation.person_a.pk}
     assert AuditEvent.objects.filter(action="export").count() == 1
+
+
+def test_a_grant_that_ended_takes_its_exports_with_it(
+    federation: Federation, registry: dict[str, Any], export: Callable[..., ExportJob]
+) -> None:
+    from django.utils import timezone
+
+    from branchwork.access.models import Grant
+    from branchwork.access.scoping import forget_scope
+
+    regional = make_user("regional-2", "officer", federation.r1)
+    job = export(regional, columns=["id", "name"], selection={"unit": "B"})
+    whole = export(regional, columns=["id", "name"])
+    again = export(regional, columns=["id", "name"], selection={"unit": "A"})
+    client = signed_in(regional)
+    assert client.get(reverse("exports:download", args=[whole.pk])).status_code == 200
+    assert client.get(reverse("exports:download", args=[job.pk])).status_code == 200
+    # Moved to region R2: R1's branches are out of their sight, and so are the files of them.
+    Grant.objects.filter(user=regional).update(revoked_at=timezone.now())
+    Grant.objects.create(
+        user=regional,
+        role=Grant.objects.filter(user=regional).first().role,  # type: ignore[union-attr]
+        unit=federation.r2,
+        valid_from=timezone.localdate(),
+    )
+    forget_scope(regional)
+    assert client.get(reverse("exports:download", args=[job.pk])).status_code == 403
+    assert api_for(regional).get(f"/api/v1/exports/{job.pk}/file").status_code == 403
+    # A file of "everything I see" was made over R1: it went with the grant on R1.
+    assert client.get(reverse("exports:download", args=[whole.pk])).status_code == 403
+    assert client.get(reverse("exports:download", args=[again.pk])).status_code == 403
