@@ -249,8 +249,9 @@ CONTENT_SECURITY_POLICY = {
 }
 
 OTP_TOTP_ISSUER = "Branchwork"
-# Grants carrying any of these permissions require a verified second factor.
-TWO_FACTOR_PERMISSIONS = ("sensitive", "money", "admin")
+# Grants carrying any of these permissions require a verified second factor (cases: the notes
+# of discrimination, health and residency cases are as sensitive as the sensitive fields).
+TWO_FACTOR_PERMISSIONS = ("sensitive", "cases", "money", "admin")
 
 LANGUAGE_CODE = "ja"
 LANGUAGES = [("ko", _("Korean")), ("ja", _("Japanese")), ("en", _("English"))]

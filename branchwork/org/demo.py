@@ -10,6 +10,7 @@ import datetime as dt
 import random
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -445,7 +446,7 @@ def _demo_users(
         Grant.objects.create(
             user=user, role=roles[role], unit=unit, valid_from=b.today - dt.timedelta(days=365)
         )
-        if roles[role].permissions & {"sensitive", "money", "admin"}:
+        if roles[role].permissions & set(settings.TWO_FACTOR_PERMISSIONS):
             key = bytes(b.rng.getrandbits(8) for _ in range(20))
             TOTPDevice.objects.create(user=user, name="demo", confirmed=True, key=key.hex())
             result.totp_secrets[username] = base64.b32encode(key).decode()

@@ -141,14 +141,17 @@ def test_weak_passwords_are_refused(federation: Federation) -> None:
         assert 'class="error"' in response.content.decode(), weak
 
 
-@pytest.mark.parametrize("role", ["treasurer", "registrar"])
-def test_money_or_sensitive_grants_alone_need_the_second_factor(
-    federation: Federation, role: str
+@pytest.mark.parametrize(
+    ("role", "permission"),
+    [("treasurer", "money"), ("registrar", "sensitive"), ("case_worker", "cases")],
+)
+def test_money_sensitive_or_cases_grants_alone_need_the_second_factor(
+    federation: Federation, role: str, permission: str
 ) -> None:
     from tests.conftest import make_user
 
     granted = Role.objects.get(code=role)
-    assert granted.permissions & {"money", "sensitive"} and "admin" not in granted.permissions
+    assert permission in granted.permissions and "admin" not in granted.permissions
     user = make_user(f"{role}-new", role, federation.a, second_factor=False)
     client = Client()
     client.force_login(user)
