@@ -7,6 +7,7 @@ refuses to start without a secret key, allowed hosts and a database URL.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from datetime import timedelta
@@ -38,6 +39,32 @@ def _bool(name: str, default: bool) -> bool:
     if raw.lower() in ("0", "false", "no", "off"):
         return False
     raise ImproperlyConfigured(f"{name} must be true or false, not {raw!r}")
+
+
+def _positive_int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise ImproperlyConfigured(f"{name} must be a whole number above zero, not {raw!r}")
+    return value
+
+
+def _networks(name: str) -> list[str]:
+    """A comma-separated list of addresses or networks (``127.0.0.1,10.0.0.0/8``)."""
+    listed = [item.strip() for item in os.environ.get(name, "").split(",") if item.strip()]
+    for item in listed:
+        try:
+            ipaddress.ip_network(item, strict=False)
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"{name} must list IP addresses or networks, not {item!r}"
+            ) from None
+    return listed
 
 
 def _secret_key() -> str:
@@ -138,6 +165,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so that everything after it reads the client's address, not the proxy's.
+    "branchwork.access.client.ClientAddressMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "branchwork.access.middleware.SlidingSessionMiddleware",
@@ -146,9 +175,11 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    # Before the lifetime check, which says why it signed the user out.
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "branchwork.access.middleware.SessionLifetimeMiddleware",
     "branchwork.access.middleware.RequireTwoFactorMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -204,6 +235,13 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "access/locked_out.html"
 AXES_VERBOSE = False
+# Behind a reverse proxy, REMOTE_ADDR is the proxy's: X-Forwarded-For is believed only from
+# these addresses or networks (e.g. BRANCHWORK_TRUSTED_PROXIES=127.0.0.1 when Caddy or nginx
+# runs on the same machine). Empty, the default, believes no one: right when clients reach
+# the application directly, or when the application server already rewrites the address.
+# Every per-address limit, django-axes included, goes through access.client.client_address.
+TRUSTED_PROXIES = _networks("BRANCHWORK_TRUSTED_PROXIES")
+AXES_CLIENT_IP_CALLABLE = "branchwork.access.client.client_address_or_none"
 # A coarser limit per client address, kept in the shared cache (see access.ratelimit).
 SIGNIN_RATE_LIMIT = (int(os.environ.get("BRANCHWORK_SIGNIN_RATE", "30")), 300)
 # Searches of the registry per user and minute: far above what typing makes (search-as-you-type
@@ -215,6 +253,19 @@ SESSION_COOKIE_AGE = 60 * 60 * 8
 # re-saves it at most every SESSION_REFRESH_SECONDS (not on every request, which would make
 # every page a database write).
 SESSION_REFRESH_SECONDS = 300
+# However often it is used, a sign-in ends this long after it began (access.middleware.
+# SessionLifetimeMiddleware), so a stolen phone or a forgotten office computer that someone
+# keeps using does not stay signed in for ever. 12 hours is the bound of OWASP ASVS 4 (V3.3.2,
+# level 2) and of NIST SP 800-63B (AAL2, the level of our accounts with a second factor).
+# It costs volunteers little: the idle limit above already ends a session overnight, so a
+# morning's sign-in lasts into the evening, and only someone still at work 12 hours after
+# signing in signs in once more. A congress phone keeps its binding when this ends a sign-in
+# on it (SESSION_DEVICE_KEYS), so a long congress day costs staff one sign-in, never a vote.
+SESSION_ABSOLUTE_AGE = 60 * 60 * _positive_int("BRANCHWORK_SESSION_ABSOLUTE_HOURS", 12)
+# Session keys that belong to the device rather than to the sign-in: a congress phone's
+# binding to its delegate (congress.views). They slide while used, like a sign-in, and outlive
+# the end of a sign-in on the same phone, so that it keeps voting for the rest of the congress.
+SESSION_DEVICE_KEYS = ("congress_delegate", "congress_device")
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = PRODUCTION

@@ -7,7 +7,7 @@ import hashlib
 from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.models import AbstractUser
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -35,6 +35,35 @@ class User(AbstractUser):
     class Meta:
         verbose_name = _("user")
         verbose_name_plural = _("users")
+
+    def set_unusable_password(self) -> None:
+        super().set_unusable_password()
+        self._password_disabled = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Save; and when the password was replaced or the account is inactive, revoke the
+        user's API tokens (audited), whoever did it and through whichever door: the own
+        password page, a reset link, ``branchwork changepassword``, the shell.
+
+        Django's ``set_password()`` leaves the new password in ``_password`` until the save,
+        and a hash upgrade at sign-in clears it first: it marks a new password exactly, as
+        Django's own ``password_changed()`` hook reads it. Sessions need nothing here: the
+        password change ends them through the session hash, and an inactive user's session
+        finds no user (``ModelBackend.user_can_authenticate``).
+        """
+        replaced = getattr(self, "_password", None) is not None or getattr(
+            self, "_password_disabled", False
+        )
+        ends_tokens = replaced or not self.is_active
+        if self._state.adding or not ends_tokens:  # a new user has no tokens yet
+            super().save(*args, **kwargs)
+            return
+        from .services import revoke_all_api_tokens
+
+        with transaction.atomic():
+            super().save(*args, **kwargs)
+            revoke_all_api_tokens(user=self, actor=None)
+        self._password_disabled = False
 
 
 class Role(models.Model):

@@ -260,6 +260,22 @@ def revoke_api_token(*, user: User, token: ApiToken) -> None:
         audit.record(actor=user, action="revoke", obj=token, fields=["revoked_at"])
 
 
+@transaction.atomic
+def revoke_all_api_tokens(*, user: User, actor: Any) -> int:
+    """Revoke every token of ``user`` not revoked yet, one audit event each; return how many.
+
+    ``User.save`` calls it when the password is replaced or the account is deactivated, with
+    no actor: the rule revokes them, and the event that set it off (``password_changed``,
+    ``password_reset``) stands beside it with its actor."""
+    now = timezone.now()
+    tokens = list(ApiToken.objects.select_for_update().filter(user=user, revoked_at__isnull=True))
+    for token in tokens:
+        token.revoked_at = now
+        token.save(update_fields=["revoked_at"])
+        audit.record(actor=actor, action="revoke", obj=token, fields=["revoked_at"])
+    return len(tokens)
+
+
 def user_for_api_token(raw: str) -> User | None:
     if not raw.startswith(API_TOKEN_PREFIX):
         return None

@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -30,6 +31,7 @@ from branchwork.org.models import Term
 from branchwork.org.selectors import get_unit_for
 
 from . import audit, services
+from .client import client_address
 from .forms import AcceptInvitationForm, ApiTokenForm, GrantForm, InviteForm, TokenForm
 from .models import ApiToken, Grant, Invitation, User
 from .ratelimit import hit
@@ -37,7 +39,8 @@ from .scoping import scope_for
 
 
 def client_ip(request: HttpRequest) -> str:
-    return str(request.META.get("REMOTE_ADDR", "unknown"))
+    """The client's address, behind trusted proxies too (kept for callers of this name)."""
+    return client_address(request)
 
 
 class LoginView(auth_views.LoginView):
@@ -328,12 +331,26 @@ def account(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _has_usable_tokens(user: Any) -> bool:
+    return ApiToken.objects.filter(
+        user=user, revoked_at__isnull=True, expires_at__gt=timezone.now()
+    ).exists()
+
+
+def _tokens_revoked_notice(request: HttpRequest) -> None:
+    messages.info(
+        request,
+        _("Your API tokens were revoked with the old password. Make new ones where you need them."),
+    )
+
+
 class PasswordChangeView(auth_views.PasswordChangeView):
     template_name = "access/password_change.html"
     success_url = "/accounts/"
 
     def form_valid(self, form: Any) -> HttpResponse:
-        response = super().form_valid(form)
+        had_tokens = _has_usable_tokens(self.request.user)
+        response = super().form_valid(form)  # the tokens are revoked as the user is saved
         audit.record(
             actor=self.request.user,
             action="password_changed",
@@ -341,4 +358,24 @@ class PasswordChangeView(auth_views.PasswordChangeView):
             object_id=str(self.request.user.pk),
         )
         messages.success(self.request, _("Your password is changed."))
+        if had_tokens:
+            _tokens_revoked_notice(self.request)
+        return response
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    template_name = "access/password_reset_confirm.html"
+    success_url = "/accounts/reset/done/"
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        had_tokens = _has_usable_tokens(form.user)
+        response = super().form_valid(form)  # the tokens are revoked as the user is saved
+        audit.record(
+            actor=form.user,
+            action="password_reset",
+            object_type="access.user",
+            object_id=str(form.user.pk),
+        )
+        if had_tokens:
+            _tokens_revoked_notice(self.request)
         return response
