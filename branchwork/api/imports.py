@@ -90,7 +90,7 @@ def _out(job: ImportJob) -> dict[str, Any]:
 
 
 def _job(request: HttpRequest, pk: int) -> ImportJob:
-    return get_import_for(request.user, pk)
+    return services.notice_abandoned(get_import_for(request.user, pk))
 
 
 @router.post("/imports", response={201: ImportOut})

@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from branchwork.access import audit
 from branchwork.access.models import Grant
 from branchwork.access.scoping import scope_for
+from branchwork.core import faults
 from branchwork.core.bulk import bulk_insert
 from branchwork.core.errors import PermissionDeniedError, invalid
 from branchwork.org.models import PATH_STEP, Unit
@@ -167,6 +168,7 @@ def assign_targets(*, actor: Any, sweep: Sweep) -> int:
                 assigned_to_id=user_id
             )
     audit.record(actor=actor, action="assign", obj=sweep, unit_id=sweep.unit_id, fields=["targets"])
+    faults.point("sweep-assign-before-commit")  # every target assigned, nothing committed
     return count
 
 

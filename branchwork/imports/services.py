@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from branchwork.access.scoping import scope_for
+from branchwork.core import faults, liveness
 from branchwork.core.bulk import bulk_insert
 from branchwork.core.errors import PermissionDeniedError, invalid
 from branchwork.org.models import Unit
@@ -155,10 +156,16 @@ def set_mapping(job: ImportJob, mapping: dict[str, int], on_duplicate: str | Non
     job.save(update_fields=["mapping", "on_duplicate"])
 
 
+@transaction.atomic
 def enqueue(job: ImportJob, *, dry_run: bool) -> ImportJob:
-    """Queue the job for a worker: a dry run (the report only) or the import itself."""
+    """Queue the job for a worker: a dry run (the report only) or the import itself.
+
+    The task is written in the same transaction as the job's "queued" (the task queue is a
+    table of the same database), not after the commit: a process killed between the two
+    would leave a job waiting for a task that never comes, and refused when started again."""
     from .tasks import run_import
 
+    notice_abandoned(job)
     if job.status in (JobStatus.QUEUED, JobStatus.RUNNING):
         raise invalid("__all__", _("This import is already running."))
     if job.status == JobStatus.DONE and not job.dry_run:
@@ -171,7 +178,8 @@ def enqueue(job: ImportJob, *, dry_run: bool) -> ImportJob:
     job.stage = ""
     job.error = ""
     job.save(update_fields=["dry_run", "status", "done", "total", "stage", "error"])
-    transaction.on_commit(lambda: run_import.enqueue(job.pk))
+    faults.point("import-before-enqueue")
+    run_import.enqueue(job.pk)
     return job
 
 
@@ -205,7 +213,38 @@ def run(
 ) -> Result:
     """Run a job now, in this process (the task and the command line call this). The job is
     claimed first, so that two workers never run it twice; its report and its "done" are
-    written in the import's own transaction."""
+    written in the import's own transaction. While it runs, this process holds the job's
+    mark of :mod:`~branchwork.core.liveness`: if it dies, the job is seen to have lost it
+    (see :func:`notice_abandoned`)."""
+    with liveness.holding("import", job.pk):
+        return _run(job, echo=echo, ask=ask)
+
+
+def notice_abandoned(job: ImportJob) -> ImportJob:
+    """A job recorded as running whose process has died (killed, out of memory, its machine
+    lost) is marked failed, with a message, so that its page says so instead of showing its
+    progress for ever. An import writes in one transaction: one whose process died wrote
+    nothing."""
+    if job.status != JobStatus.RUNNING or liveness.is_held("import", job.pk):
+        return job
+    ImportJob.objects.filter(pk=job.pk, status=JobStatus.RUNNING).update(
+        status=JobStatus.FAILED,
+        error=_(
+            "The process running the import stopped before it finished (it was killed, or "
+            "its machine stopped). Upload the file again to import it."
+        ),
+        finished_at=timezone.now(),
+    )
+    job.refresh_from_db()
+    return job
+
+
+def _run(
+    job: ImportJob,
+    *,
+    echo: Callable[[str, int, int], None] | None,
+    ask: Asker | None,
+) -> Result:
     claimed = ImportJob.objects.filter(
         pk=job.pk, status__in=(JobStatus.NEW, JobStatus.QUEUED)
     ).update(status=JobStatus.RUNNING, started_at=timezone.now(), stage="read")

@@ -54,7 +54,7 @@ class UploadForm(forms.Form):
 
 
 def _job_for(request: HttpRequest, pk: int) -> ImportJob:
-    return get_import_for(request.user, pk)
+    return services.notice_abandoned(get_import_for(request.user, pk))
 
 
 @login_required

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from branchwork.access import audit
 from branchwork.access.scoping import scope_for
+from branchwork.core import faults
 from branchwork.core.dates import chosen_year, year_choices
 from branchwork.core.errors import PermissionDeniedError, invalid
 from branchwork.core.forms import apply_errors, submit
@@ -608,6 +609,7 @@ def _act(request: HttpRequest, allocation: Allocation, action: str, forms: dict[
         elif action == "pay":
             item = _item(allocation, request.POST.get("item"))
             services.pay(actor=user, item=item)
+            faults.point("pay-before-answer")  # committed, the answer not yet sent
             messages.success(request, _("The payment is recorded."))
     except ValidationError as exc:
         for message in exc.messages:

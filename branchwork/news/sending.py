@@ -245,6 +245,7 @@ def resume_stalled() -> list[int]:
 def _enqueue(pk: int) -> None:
     from .tasks import send_newsletter
 
+    faults.point("newsletter-before-enqueue")  # queued and committed, no task written yet
     send_newsletter.enqueue(pk)
 
 
