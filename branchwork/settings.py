@@ -119,6 +119,11 @@ def database_from_url(url: str) -> dict[str, object]:
 
 
 SECRET_KEY = _secret_key()
+# Keys retired by a rotation (comma-separated): sessions and links made with them still work
+# until they expire, and the audit events they signed still verify (access.audit).
+SECRET_KEY_FALLBACKS = [
+    k for k in os.environ.get("BRANCHWORK_SECRET_KEY_FALLBACKS", "").split(",") if k.strip()
+]
 DEBUG = _bool("BRANCHWORK_DEBUG", ENV == "development")
 ALLOWED_HOSTS = [h for h in os.environ.get("BRANCHWORK_ALLOWED_HOSTS", "").split(",") if h]
 if not ALLOWED_HOSTS:
@@ -146,9 +151,11 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "axes",
     "django_htmx",
+    # Before django_tasks_db: its ``db_worker`` command is branchwork.core's (one that outlives
+    # a database restart).
+    "branchwork.core",
     "django_tasks",
     "django_tasks_db",
-    "branchwork.core",
     "branchwork.access",
     "branchwork.org",
     "branchwork.people",

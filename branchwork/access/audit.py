@@ -1,17 +1,60 @@
-"""Append to the hash-chained audit log. Records ids, field names and actions, never values."""
+"""Append to the hash-chained audit log. Records ids, field names and actions, never values.
+
+Each event's digest is an HMAC-SHA-256 over the event and its predecessor's digest, keyed from
+``SECRET_KEY`` (which is not in the database or its backups). Someone who can write to the
+database but does not hold the key cannot change an event and recompute the digests after it:
+the chain then fails to verify. After a key rotation, events written under a key listed in
+``SECRET_KEY_FALLBACKS`` still verify.
+"""
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import hmac
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from .models import AuditEvent, AuditHead
+
+KEY_LABEL = b"branchwork audit chain v1"
+
+
+@functools.lru_cache(maxsize=8)
+def chain_mac(secret: str) -> hmac.HMAC:
+    """The chain's HMAC, keyed from a secret key, ready to be copied for each event."""
+    key = hashlib.sha256(KEY_LABEL + b"\0" + secret.encode()).digest()
+    return hmac.new(key, digestmod=hashlib.sha256)
+
+
+def _sign(body: str, secret: str | None = None) -> str:
+    mac = chain_mac(settings.SECRET_KEY if secret is None else secret).copy()
+    mac.update(body.encode())
+    return mac.hexdigest()
+
+
+def _body(
+    prev: str,
+    seq: int,
+    at: str,
+    actor: int | None,
+    action: str,
+    object_type: str,
+    object_id: str,
+    unit_id: int | None,
+    fields: list[str],
+) -> str:
+    return json.dumps(
+        [prev, seq, at, actor, action, object_type, object_id, unit_id, fields],
+        separators=(",", ":"),
+        ensure_ascii=True,
+    )
 
 
 def _digest(
@@ -25,12 +68,7 @@ def _digest(
     unit_id: int | None,
     fields: list[str],
 ) -> str:
-    body = json.dumps(
-        [prev, seq, at, actor, action, object_type, object_id, unit_id, fields],
-        separators=(",", ":"),
-        ensure_ascii=True,
-    )
-    return hashlib.sha256(body.encode()).hexdigest()
+    return _sign(_body(prev, seq, at, actor, action, object_type, object_id, unit_id, fields))
 
 
 def record(
@@ -99,10 +137,11 @@ def first_break() -> ChainBreak | None:
     """
     prev = "0" * 64
     expected_seq = 1
+    keys = [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
     for e in AuditEvent.objects.order_by("seq").iterator(chunk_size=2000):
         if e.seq != expected_seq or e.prev_digest != prev:
             return ChainBreak(expected_seq, "missing")
-        if e.digest != _digest(
+        body = _body(
             prev,
             e.seq,
             e.at.isoformat(),
@@ -112,7 +151,8 @@ def first_break() -> ChainBreak | None:
             e.object_id,
             e.unit_id_ref,
             list(e.fields),
-        ):
+        )
+        if not any(hmac.compare_digest(e.digest, _sign(body, key)) for key in keys):
             return ChainBreak(e.seq, "altered")
         prev = e.digest
         expected_seq += 1
@@ -180,6 +220,7 @@ class Appender:
     ) -> list[tuple[Any, ...]]:
         """One row (in ``EVENT_COLUMNS`` order) per (object id, unit id, fields)."""
         seq, digest, fast, head_json = self.seq, self.digest, self.fast, self.head_json
+        base = chain_mac(settings.SECRET_KEY)
         field_json = self.field_json
         rows = []
         for object_id, unit_id, fields in items:
@@ -195,7 +236,9 @@ class Appender:
                     f'["{digest}",{seq},{head_json},"{oid}",'
                     f"{'null' if unit_id is None else unit_id},{body_fields}]"
                 )
-                new = hashlib.sha256(body.encode()).hexdigest()
+                mac = base.copy()
+                mac.update(body.encode())
+                new = mac.hexdigest()
             else:
                 new = _digest(
                     digest,
