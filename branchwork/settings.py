@@ -269,6 +269,10 @@ SESSION_REFRESH_SECONDS = 300
 # signing in signs in once more. A congress phone keeps its binding when this ends a sign-in
 # on it (SESSION_DEVICE_KEYS), so a long congress day costs staff one sign-in, never a vote.
 SESSION_ABSOLUTE_AGE = 60 * 60 * _positive_int("BRANCHWORK_SESSION_ABSOLUTE_HOURS", 12)
+# Finished export files, and uploaded import files never run, are deleted this many days after
+# they were made (a daily job, imports.exports.expire_files): an export is made to be handed
+# over, and a copy of personal data kept in the database for ever would outlive every erasure.
+STORED_FILE_DAYS = _positive_int("BRANCHWORK_STORED_FILE_DAYS", 7)
 # Session keys that belong to the device rather than to the sign-in: a congress phone's
 # binding to its delegate (congress.views). They slide while used, like a sign-in, and outlive
 # the end of a sign-in on the same phone, so that it keeps voting for the rest of the congress.

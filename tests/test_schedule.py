@@ -26,10 +26,11 @@ def enqueued(name: str) -> int:
 @pytest.mark.django_db
 def test_each_job_is_enqueued_once_per_period() -> None:
     ten = dt.datetime(2026, 12, 1, 10, 5, tzinfo=JST)
-    assert sorted(schedule.tick(ten)) == ["health-snapshot", "newsletters-resume"]
+    daily = ["health-snapshot", "newsletters-resume", "stored-files-expire"]
+    assert sorted(schedule.tick(ten)) == daily
     assert schedule.tick(ten + dt.timedelta(minutes=30)) == []  # the same hour and day
     assert schedule.tick(ten + dt.timedelta(hours=1)) == ["newsletters-resume"]
-    assert schedule.tick(ten + dt.timedelta(days=1)) == ["health-snapshot", "newsletters-resume"]
+    assert sorted(schedule.tick(ten + dt.timedelta(days=1))) == daily
     assert enqueued("snapshot") == 2 and enqueued("resume_stalled_sends") == 3
     assert ScheduledRun.objects.filter(job="health-snapshot").count() == 2
     assert schedule.period("month", ten) == "2026-12"

@@ -148,6 +148,8 @@ def get_export(request: HttpRequest, export_id: int) -> dict[str, Any]:
 )
 def get_export_file(request: HttpRequest, export_id: int) -> Any:
     job = exports.get_export_for(request.user, export_id)
+    if job.status == JobStatus.EXPIRED:
+        return Status(409, {"detail": exports.expired_message()})
     if job.status != JobStatus.DONE:
         return Status(409, {"detail": _("This export is not finished.")})
     data, filename, content_type = exports.download_export(actor=request.user, job=job)

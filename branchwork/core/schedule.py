@@ -49,8 +49,15 @@ def _resume_newsletters() -> Any:
     return resume_stalled_sends
 
 
+def _expire_stored_files() -> Any:
+    from branchwork.imports.export_tasks import expire_stored_files
+
+    return expire_stored_files
+
+
 JOBS: tuple[Job, ...] = (
     Job("health-snapshot", "day", _health_snapshot),
+    Job("stored-files-expire", "day", _expire_stored_files),
     Job("newsletters-resume", "hour", _resume_newsletters),
 )
 

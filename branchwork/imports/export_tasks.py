@@ -14,3 +14,12 @@ def run_export(job_id: int) -> dict[str, Any]:
     from .export_build import execute_export
 
     return execute_export(job_id)
+
+
+@task()
+def expire_stored_files() -> dict[str, int]:
+    """The daily deletion of old export files and unused import uploads."""
+    from .exports import expire_files
+
+    exports, imports = expire_files()
+    return {"exports": exports, "imports": imports}

@@ -84,7 +84,7 @@ def _job_context(job: Any) -> dict[str, Any]:
         "job": job,
         "percent": exports.percent(job),
         "replaced": exports.replaced_characters(job),
-        "finished": job.status in (JobStatus.DONE, JobStatus.FAILED),
+        "finished": job.status in (JobStatus.DONE, JobStatus.FAILED, JobStatus.EXPIRED),
     }
 
 

@@ -12,6 +12,7 @@ A job and its file belong to the user who started it: nobody else reaches them (
 
 from __future__ import annotations
 
+import datetime as dt
 import unicodedata
 from typing import Any
 
@@ -19,7 +20,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Case, IntegerField, Prefetch, QuerySet, Value, When
 from django.http import Http404
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from branchwork.access import audit
@@ -289,9 +290,54 @@ def _still_allowed(actor: Any, job: ExportJob) -> bool:
     return unit is not None and scope.has("view", unit)
 
 
+def expire_files(now: dt.datetime | None = None) -> tuple[int, int]:
+    """Delete the export files finished, and the import uploads made, more than
+    ``STORED_FILE_DAYS`` days ago (an import's file is deleted as soon as it has run; what is
+    left is a file checked or uploaded and never imported). The jobs stay, marked expired, with
+    their report and their audit trail; each deletion is audited. Returns (exports, imports)."""
+    from .models import ImportFile, ImportJob
+
+    cutoff = (now or timezone.now()) - dt.timedelta(days=settings.STORED_FILE_DAYS)
+    with transaction.atomic():
+        exports = list(
+            ExportJob.objects.select_for_update()
+            .filter(status=JobStatus.DONE, finished_at__lt=cutoff)
+            .values_list("pk", flat=True)
+        )
+        ExportJob.objects.filter(pk__in=exports).update(status=JobStatus.EXPIRED, result=None)
+        uploads = list(
+            ImportFile.objects.filter(job__created_at__lt=cutoff)
+            .exclude(job__status__in=(JobStatus.QUEUED, JobStatus.RUNNING))
+            .values_list("job_id", flat=True)
+        )
+        ImportFile.objects.filter(job_id__in=uploads).delete()
+        ImportJob.objects.filter(pk__in=uploads).update(
+            status=JobStatus.EXPIRED,
+            error=_("The uploaded file was deleted %(days)s days after it was uploaded.")
+            % {"days": settings.STORED_FILE_DAYS},
+        )
+        for object_type, ids in (("imports.exportjob", exports), ("imports.importjob", uploads)):
+            if ids:
+                audit.record_many(
+                    actor=None,
+                    action="expire",
+                    object_type=object_type,
+                    items=((pk, None, ["file"]) for pk in ids),
+                )
+    return len(exports), len(uploads)
+
+
+def expired_message() -> str:
+    return _("This file was deleted %(days)s days after it was made. Make the export again.") % {
+        "days": settings.STORED_FILE_DAYS
+    }
+
+
 def download_export(*, actor: Any, job: ExportJob) -> tuple[bytes, str, str]:
     """The finished file of the user's own export, as (content, file name, content type). A
     download is a read of the data it holds, so it is audited (which export, which columns)."""
+    if job.status == JobStatus.EXPIRED:
+        raise invalid("__all__", expired_message())
     if job.status != JobStatus.DONE:
         raise invalid("__all__", _("This export is not finished."))
     if not _still_allowed(actor, job):

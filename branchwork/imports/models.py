@@ -28,6 +28,7 @@ class JobStatus(models.TextChoices):
     RUNNING = "running", _("Running")
     DONE = "done", _("Finished")
     FAILED = "failed", _("Failed")
+    EXPIRED = "expired", _("File deleted")
 
 
 class ImportJob(models.Model):

@@ -170,6 +170,8 @@ def enqueue(job: ImportJob, *, dry_run: bool) -> ImportJob:
         raise invalid("__all__", _("This import is already running."))
     if job.status == JobStatus.DONE and not job.dry_run:
         raise invalid("__all__", _("This import has already run."))
+    if job.status == JobStatus.EXPIRED:
+        raise invalid("__all__", _("This import's file was deleted. Upload the file again."))
     if not job.mapping:
         raise invalid("mapping", _("No column is mapped to a field: choose at least the name."))
     job.dry_run = dry_run

@@ -133,7 +133,7 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if job.status == JobStatus.NEW or (job.status == JobStatus.DONE and job.dry_run):
         context.update(_preview_context(job))
         context["duplicate_choices"] = OnDuplicate.choices
-    if job.status in (JobStatus.DONE, JobStatus.FAILED):
+    if job.status in (JobStatus.DONE, JobStatus.FAILED, JobStatus.EXPIRED):
         issues = ImportIssue.objects.filter(job=job)
         level = request.GET.get("level", "")
         if level in IssueLevel.values:
@@ -199,7 +199,7 @@ def import_start(request: HttpRequest, pk: int) -> HttpResponse:
 def import_progress(request: HttpRequest, pk: int) -> HttpResponse:
     job = _job_for(request, pk)
     response = render(request, "imports/_progress.html", {"job": job})
-    if job.status in (JobStatus.DONE, JobStatus.FAILED):
+    if job.status in (JobStatus.DONE, JobStatus.FAILED, JobStatus.EXPIRED):
         response["HX-Refresh"] = "true"  # the whole page, now with the report
     return response
 

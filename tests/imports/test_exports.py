@@ -697,3 +697,51 @@ def test_a_grant_that_ended_takes_its_exports_with_it(
     # A file of "everything I see" was made over R1: it went with the grant on R1.
     assert client.get(reverse("exports:download", args=[whole.pk])).status_code == 403
     assert client.get(reverse("exports:download", args=[again.pk])).status_code == 403
+
+
+def test_stored_files_are_deleted_after_their_days(
+    federation: Federation, registry: dict[str, Any], export: Callable[..., ExportJob]
+) -> None:
+    """An export's file, and an upload never imported, are deleted STORED_FILE_DAYS after they
+    were made (audited); the jobs stay, and say why their file is gone."""
+    from django.conf import settings
+    from django.utils import timezone
+
+    from branchwork.imports import services
+    from branchwork.imports.exports import expire_files
+    from branchwork.imports.models import ImportFile, ImportJob
+
+    old = export(federation.officer_a, columns=["id", "name"])
+    fresh = export(federation.officer_a, columns=["id", "name"])
+    upload = services.create_import(
+        actor=federation.admin_a,
+        kind="people",
+        filename="old.csv",
+        data="姓,名\n金,民洙\n".encode(),
+        unit=federation.a,
+    )
+    now = timezone.now()
+    days = dt.timedelta(days=settings.STORED_FILE_DAYS, hours=1)
+    ExportJob.objects.filter(pk=old.pk).update(finished_at=now - days)
+    ImportJob.objects.filter(pk=upload.pk).update(created_at=now - days)
+
+    assert expire_files(now) == (1, 1)
+    old.refresh_from_db()
+    assert old.status == JobStatus.EXPIRED
+    assert ExportJob.objects.filter(pk=old.pk).values_list("result", flat=True).get() is None
+    assert not ImportFile.objects.filter(job=upload).exists()
+    assert ImportJob.objects.get(pk=upload.pk).status == JobStatus.EXPIRED
+    assert AuditEvent.objects.filter(action="expire").count() == 2
+    assert expire_files(now) == (0, 0)  # once
+
+    owner = signed_in(federation.officer_a)
+    assert owner.get(reverse("exports:download", args=[fresh.pk])).status_code == 200
+    assert owner.get(reverse("exports:download", args=[old.pk])).status_code == 404
+    page = owner.get(reverse("exports:list")).content.decode()
+    assert reverse("exports:download", args=[old.pk]) not in page
+    api = api_for(federation.officer_a)
+    response = api.get(f"/api/v1/exports/{old.pk}/file")
+    assert response.status_code == 409
+    assert "deleted" in response.json()["detail"]
+    with pytest.raises(ValidationError, match="deleted"):
+        services.enqueue(ImportJob.objects.get(pk=upload.pk), dry_run=True)
