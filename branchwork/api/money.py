@@ -9,7 +9,7 @@ from typing import Any
 
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Field, Router, Schema, Status
+from ninja import Field, P, QueryEx, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from branchwork.core.errors import invalid
@@ -28,6 +28,10 @@ from branchwork.org.selectors import get_unit_for, unit_in_scope
 from branchwork.people.selectors import person_in_scope
 
 router = Router(tags=["money"])
+
+# A fiscal year a report may ask for: dates are built from it, so it must be a year a date can
+# have (the range of a school year).
+FiscalYear = QueryEx[int, P(ge=1900, le=2200)]
 
 
 def _money_unit(request: HttpRequest, code: str) -> Any:
@@ -419,7 +423,7 @@ def pay(request: HttpRequest, item_id: int) -> AllocationItem:
 
 
 @router.get("/money/units/{code}/statement", response=list[StatementRow])
-def statement(request: HttpRequest, code: str, year: int) -> list[dict[str, Any]]:
+def statement(request: HttpRequest, code: str, year: FiscalYear) -> list[dict[str, Any]]:
     unit = _money_unit(request, code)
     return [
         {
@@ -440,7 +444,7 @@ class DuesRow(Schema):
 
 
 @router.get("/money/units/{code}/dues", response=list[DuesRow])
-def dues_report(request: HttpRequest, code: str, year: int) -> list[dict[str, Any]]:
+def dues_report(request: HttpRequest, code: str, year: FiscalYear) -> list[dict[str, Any]]:
     """Dues collection per branch under the unit for a fiscal year."""
     unit = _money_unit(request, code)
     return [

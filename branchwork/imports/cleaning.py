@@ -329,7 +329,7 @@ def sex(raw: str) -> str:
 
 def generation(raw: str) -> int:
     value = text(raw).translate(str.maketrans("一二三四五", "12345"))
-    digits = "".join(ch for ch in value if ch.isdigit())
+    digits = "".join(ch for ch in value if ch.isdecimal())  # ❶ is a digit, not a decimal
     if not digits or int(digits) < 1 or int(digits) > 9:
         raise CellError("generation_unknown", text=raw.strip())
     return min(int(digits), 4)

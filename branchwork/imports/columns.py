@@ -26,7 +26,9 @@ _FOLD = re.compile(r"[\s()（）\[\]【】「」・_\-‐－:：/／.。,、]+")
 
 
 def fold(header: str) -> str:
-    return _FOLD.sub("", unicodedata.normalize("NFKC", header or "").lower())
+    folded = _FOLD.sub("", unicodedata.normalize("NFKC", header or "").lower())
+    # Dropping a separator can bring a combining mark to a letter (ｶ ﾞ): compose them.
+    return unicodedata.normalize("NFKC", folded)
 
 
 PEOPLE: tuple[Column, ...] = (

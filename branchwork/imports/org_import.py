@@ -1157,7 +1157,7 @@ class OfficerImport(_Import):
         data["post_type"] = post_type
         raw = self.text(row, "person", 200)
         digits = raw.lstrip("#")
-        if not digits.isdigit():
+        if not digits.isdecimal():  # what int() reads (❶ is a digit, not a decimal)
             raise _Reject("person", "id_invalid", text=raw)
         data["person"] = int(digits)
         data["start"] = _date("start", row.values["start"])

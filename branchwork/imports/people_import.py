@@ -433,7 +433,7 @@ def _relation(row: Row, name: str, cell: Cell) -> None:
 def _person_id(row: Row, name: str, cell: Cell) -> None:
     raw = _cell_text(cell)
     digits = cleaning.text(raw).lstrip("#")
-    if not digits.isdigit():
+    if not digits.isdecimal():  # what int() reads (❶ is a digit, not a decimal)
         raise CellError("id_invalid", text=raw.strip())
     row.person_id = int(digits)
 

@@ -14,6 +14,7 @@ import codecs
 import csv
 import datetime as dt
 import io
+import re
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -64,18 +65,24 @@ def decode(data: bytes) -> tuple[str, str]:
 def encoding_of(data: bytes) -> str:
     """The encoding a CSV file is in (as :func:`decode` finds it), checked a megabyte at a time
     so that the whole text is never held at once."""
-    candidates = ("utf-8-sig",) if data.startswith(b"\xef\xbb\xbf") else ("utf-8", "cp932")
+    bom = 3 if data.startswith(b"\xef\xbb\xbf") else 0
+    candidates = ("utf-8-sig",) if bom else ("utf-8", "cp932")
     for encoding in candidates:
-        decoder = codecs.getincrementaldecoder(encoding)()
-        done = 0
+        # The byte order mark is skipped here rather than by the utf-8-sig decoder, whose
+        # error offsets leave it out.
+        decoder = codecs.getincrementaldecoder("utf-8" if bom else encoding)()
+        # Where the decoder's input starts in the file: an error's offset counts from there,
+        # and the input begins with the bytes of a character the previous step cut in two.
+        at = bom
         try:
-            for start in range(0, len(data), _STEP):
+            for start in range(bom, len(data), _STEP):
+                at = start - len(decoder.getstate()[0])
                 decoder.decode(data[start : start + _STEP])
-                done = start
+            at = len(data) - len(decoder.getstate()[0])
             decoder.decode(b"", final=True)
         except UnicodeDecodeError as exc:
             if encoding == candidates[-1]:
-                raise _undecodable(data, done + exc.start) from None
+                raise _undecodable(data, at + exc.start) from None
             continue
         return encoding
     raise AssertionError("unreachable")
@@ -136,8 +143,20 @@ def read(data: bytes, filename: str = "", limit: int | None = None) -> Sheet:
     return Sheet("csv", encoding, header, out)
 
 
+_QUOTED = re.compile(r'"[^"]*"')
+
+
+def _delimiter(sample: str) -> str:
+    """Tab when the header line (the first that is not blank) has more tabs than commas outside
+    quotes, else comma. The header only: the cells below may hold either, unquoted (a comma
+    file quotes a cell with a comma, not one with a tab)."""
+    header = next((line for line in sample.splitlines() if line.strip()), "")
+    header = _QUOTED.sub("", header)
+    return "\t" if header.count("\t") > header.count(",") else ","
+
+
 def _csv_rows(source: io.TextIOBase, sample: str) -> Iterator[list[str]]:
-    delimiter = "\t" if sample.count("\t") > sample.count(",") else ","
+    delimiter = _delimiter(sample)
     # Cells may hold line breaks (quoted), and the file may end its lines with CR LF.
     reader = csv.reader(source, delimiter=delimiter)
     try:
