@@ -199,7 +199,7 @@ ACTIONS = {
     "api:poll_action": ["open", "close", "publish"],
     "api:item_action": ["start", "end"],
 }
-PER_MODEL = 3  # out-of-scope objects tried per model and parameter
+PER_MODEL = 2  # out-of-scope objects tried per model and parameter
 
 
 # -- the marked world -------------------------------------------------------------------------
@@ -320,7 +320,7 @@ def build_world() -> World:
     out_units = Unit.objects.filter(pk__in=out).order_by("code")
     codes: list[str] = []
     for kind in out_units.values_list("kind", flat=True).distinct():
-        codes += list(out_units.filter(kind=kind).values_list("code", flat=True)[:2])
+        codes += list(out_units.filter(kind=kind).values_list("code", flat=True)[:1])
     codes += list(Unit.objects.filter(pk__in=above).values_list("code", flat=True))
     world = World(home=home, own_units=own, above_units=above, out_codes=sorted(set(codes)))
     world.hostile_codes = set(Unit.objects.filter(pk__in=out).values_list("code", flat=True))
