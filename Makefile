@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PG_PORT ?= 54329
 
-.PHONY: install run test lint typecheck messages test-sqlite test-postgres bench bench-registry bench-activities bench-care bench-money bench-health bench-congress audit clean
+.PHONY: install run test lint typecheck messages test-sqlite test-postgres bench bench-registry bench-activities bench-care bench-money bench-health bench-congress bench-load bench-backup audit clean
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -42,7 +42,9 @@ test-postgres: install messages
 
 test: lint typecheck test-sqlite test-postgres
 
-bench: install
+# bench-load and bench-backup write their own sections of docs/benchmarks.md; run.py then
+# rewrites the top of it and keeps them. BENCH_DATABASE_URL=postgres://… adds PostgreSQL.
+bench: install bench-load bench-backup
 	$(BIN)/python bench/run.py
 
 bench-registry: install
@@ -62,6 +64,12 @@ bench-health: install
 
 bench-congress: install
 	$(BIN)/python bench/congress.py
+
+bench-load: install
+	$(BIN)/python bench/load.py
+
+bench-backup: install
+	$(BIN)/python bench/backup.py
 
 audit: install
 	$(BIN)/pip install --quiet pip-audit
