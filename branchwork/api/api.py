@@ -9,6 +9,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.validators import ProhibitNullCharactersValidator
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext_lazy
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError
 from ninja.security import HttpBearer
@@ -70,7 +71,10 @@ def refuse_null_characters(view: Callable[..., Any]) -> Callable[..., Any]:
     """A NUL character in any path, query or body value is refused with a 422 naming the field,
     as Django's form fields refuse it: PostgreSQL cannot hold one in text, and the request would
     end in a 500 (found by tests/api/test_schema.py)."""
-    refuse = ProhibitNullCharactersValidator()
+    # Django's own wording reads, in its Japanese catalogue, as "enter some characters".
+    refuse = ProhibitNullCharactersValidator(
+        message=gettext_lazy("The text holds a null character (U+0000), which cannot be stored.")
+    )
 
     @functools.wraps(view)
     def checked(request: HttpRequest, **values: Any) -> Any:
