@@ -22,7 +22,8 @@ The crawl then, for every role:
    out-of-scope objects of the model it names (a sibling's, another region's and the units
    above), and with one of the role's own;
 3. requests every GET operation of the API's schema the same way, and the list operations with
-   their unit filters set to out-of-scope units;
+   their unit filters set to out-of-scope units; sends every other operation (POST, PUT,
+   PATCH, DELETE) on out-of-scope objects, which must be refused;
 4. first makes every export the role may make, so their downloads are among the URLs.
 
 Every body is read as a person would read it (PDFs through ``pdftotext``, workbooks cell by
@@ -410,6 +411,7 @@ class Crawl:
     world: World
     leaks: list[str] = field(default_factory=list)
     accepted: list[str] = field(default_factory=list)  # posts to out-of-scope objects let through
+    writes: int = 0  # posts, puts, patches and deletes sent to out-of-scope objects
     requested: set[str] = field(default_factory=set)  # URL names and API operation ids
     statuses: dict[int, int] = field(default_factory=lambda: defaultdict(int))
     count: int = 0
@@ -513,6 +515,7 @@ def crawl_urlconf(client: Client, crawl: Crawl, key: str) -> None:
             if response.status_code == 405 and hostile:
                 # A form's target: posting to another branch's object is refused.
                 response = client.post(url, {})
+                crawl.writes += 1
                 crawl.check(f"POST {name} {url}", response)
                 if response.status_code < 400:
                     crawl.accepted.append(f"POST {url} [{response.status_code}]")
@@ -538,6 +541,21 @@ def crawl_api(api: Client, crawl: Crawl) -> None:
             for query in queries if "{" not in route else [""]:
                 crawl.check(f"api {url}{query}", api.get(url + query))
         crawl.requested.add(f"api:{op}")
+    # Every other operation, on another branch's objects, is refused (whatever its body).
+    for route, operations in schema["paths"].items():
+        for method in ("post", "put", "patch", "delete"):
+            if method not in operations:
+                continue
+            op = operations[method].get("operationId", route)
+            for url, hostile in _fill(crawl.world, route.removeprefix("/"), f"api:{op}", ""):
+                if not hostile:
+                    continue
+                send = getattr(api, method)
+                response = send(url, data="{}", content_type="application/json")
+                crawl.writes += 1
+                crawl.check(f"{method.upper()} api {url}", response)
+                if response.status_code < 400:
+                    crawl.accepted.append(f"{method.upper()} {url} [{response.status_code}]")
 
 
 def make_exports(user: User) -> int:
@@ -602,6 +620,7 @@ def test_no_out_of_scope_object_reaches_any_role(
     missing = {n for n in missing if not n.startswith("api:")}
     assert not missing, f"URL patterns the crawl did not request: {sorted(missing)}"
     assert crawl.count > 500, crawl.count
+    assert crawl.writes > 250, crawl.writes
     assert crawl.statuses[200] > 50, dict(crawl.statuses)
     assert not crawl.leaks, "\n".join(sorted(set(crawl.leaks))[:80])
     assert not crawl.accepted, "\n".join(crawl.accepted[:80])
