@@ -74,5 +74,17 @@ def test_two_schedulers_at_the_same_moment_enqueue_once() -> None:
         t.start()
     for t in threads:
         t.join(timeout=30)
-    assert sorted(name for r in results for name in r) == ["health-snapshot", "newsletters-resume"]
+    assert sorted(name for r in results for name in r) == [
+        "health-snapshot",
+        "newsletters-resume",
+        "stored-files-expire",
+    ]
     assert enqueued("snapshot") == 1 and enqueued("resume_stalled_sends") == 1
+    assert enqueued("expire_stored_files") == 1
+
+
+@pytest.mark.django_db
+def test_the_daily_expiry_task_runs_the_expiry() -> None:
+    from branchwork.imports.export_tasks import expire_stored_files
+
+    assert expire_stored_files.call() == {"exports": 0, "imports": 0}
