@@ -4,7 +4,10 @@ nearest-rank percentile, and writing one section of ``docs/benchmarks.md`` in pl
 from __future__ import annotations
 
 import argparse
+import http.client
 import os
+import socket
+import subprocess
 import sys
 import tempfile
 import time
@@ -89,3 +92,55 @@ def main(
             f"<!-- end bench/{name}.py {engine} -->",
         )
     print("\n".join(lines))
+
+
+def free_port() -> int:
+    """A TCP port free on loopback now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start_granian(
+    port: int, workers: int, threads: int, log: Path | None = None
+) -> subprocess.Popen[bytes]:
+    """The application under granian on loopback (its output to ``log`` when given)."""
+    cmd = [
+        sys.executable,
+        "-m",
+        "granian",
+        "--interface",
+        "wsgi",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+        "--blocking-threads",
+        str(threads),
+        "--log-level",
+        "error",
+        "branchwork.wsgi:application",
+    ]
+    if log is None:
+        return subprocess.Popen(cmd, env=dict(os.environ), cwd=ROOT)  # noqa: S603
+    out = log.open("wb")
+    return subprocess.Popen(  # noqa: S603
+        cmd, env=dict(os.environ), cwd=ROOT, stdout=out, stderr=subprocess.STDOUT
+    )
+
+
+def wait_for(port: int, path: str = "/healthz", timeout: float = 90) -> None:
+    """Until ``path`` answers 200 on the port (or give up)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            conn.request("GET", path)
+            if conn.getresponse().status == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise SystemExit("bench: the server did not answer")

@@ -27,7 +27,6 @@ import json
 import os
 import platform
 import secrets
-import socket
 import statistics
 import subprocess
 import sys
@@ -42,12 +41,6 @@ import common  # noqa: E402
 WORKERS = 2
 THREADS = 8
 CSRF = "b" * 32  # the CSRF secret the bench's phones carry in their cookie and their header
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def prepare(voters: int) -> dict[str, Any]:
@@ -137,42 +130,6 @@ def prepare(voters: int) -> dict[str, Any]:
         "admin": admin,
         "prepare_s": time.perf_counter() - started,
     }
-
-
-def start_server(port: int) -> subprocess.Popen[bytes]:
-    cmd = [
-        sys.executable,
-        "-m",
-        "granian",
-        "--interface",
-        "wsgi",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--workers",
-        str(WORKERS),
-        "--blocking-threads",
-        str(THREADS),
-        "--log-level",
-        "error",
-        "branchwork.wsgi:application",
-    ]
-    return subprocess.Popen(cmd, env=dict(os.environ), cwd=common.ROOT)  # noqa: S603
-
-
-def wait_for(port: int, path: str, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-            conn.request("GET", path)
-            if conn.getresponse().status == 200:
-                return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    raise SystemExit("bench: the server did not answer")
 
 
 def vote_all(
@@ -278,10 +235,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     if connection.vendor == "postgresql":
         with connection.cursor() as cur:
             cur.execute("ANALYZE")
-    port = _free_port()
-    server = start_server(port)
+    port = common.free_port()
+    server = common.start_granian(port, WORKERS, THREADS)
     try:
-        wait_for(port, f"/congresses/{congress.pk}/live.json")
+        common.wait_for(port, f"/congresses/{congress.pk}/live.json", timeout=60)
         for i in range(args.runs):
             poll = services.create_poll(
                 actor=admin,

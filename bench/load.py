@@ -61,7 +61,6 @@ import os
 import platform
 import random
 import re
-import socket
 import statistics
 import subprocess
 import sys
@@ -294,51 +293,6 @@ def database_name() -> str:
 # --------------------------------------------------------------------------------------------
 # The server and what it uses
 # --------------------------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def start_server(port: int, workers: int, threads: int, log: Path) -> subprocess.Popen[bytes]:
-    cmd = [
-        sys.executable,
-        "-m",
-        "granian",
-        "--interface",
-        "wsgi",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--workers",
-        str(workers),
-        "--blocking-threads",
-        str(threads),
-        "--log-level",
-        "error",
-        "branchwork.wsgi:application",
-    ]
-    out = log.open("wb")
-    return subprocess.Popen(  # noqa: S603
-        cmd, env=dict(os.environ), cwd=common.ROOT, stdout=out, stderr=subprocess.STDOUT
-    )
-
-
-def wait_for(port: int, timeout: float = 90) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-            conn.request("GET", "/healthz")
-            if conn.getresponse().status == 200:
-                return
-        except OSError:
-            pass
-        time.sleep(0.3)
-    raise SystemExit("bench: the server did not answer")
 
 
 def descendants(pid: int) -> list[int]:
@@ -633,11 +587,11 @@ def run(args: argparse.Namespace, url: str, scratch: Path) -> dict[str, Any]:
         **{k: v for k, v in prepared.items() if k != "officers"},
     }
     connection.close()
-    port = free_port()
+    port = common.free_port()
     log = scratch / "server.log"
-    server = start_server(port, args.workers, args.threads, log)
+    server = common.start_granian(port, args.workers, args.threads, log)
     try:
-        wait_for(port)
+        common.wait_for(port)
         warm_posts = warm_up_server(port, officers, args.workers)
         print(
             f"bench: {len(officers)} officers, {args.warmup} s warm-up, then {args.seconds} s",
