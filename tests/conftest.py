@@ -181,6 +181,30 @@ def federation(db: Any) -> Federation:
     )
 
 
+def checked_in_delegate(f: Federation) -> tuple[Any, str]:
+    """A congress of the federation with one confirmed delegate of branch A, checked in: the
+    delegate, and the one-time voting pass the door showed them."""
+    from branchwork.congress import services
+
+    congress = services.create_congress(
+        actor=f.central,
+        host=f.fed,
+        number=1,
+        kind="congress",
+        title="大会",
+        starts_on=timezone.localdate(),
+        ends_on=timezone.localdate() + dt.timedelta(days=1),
+        quota_cutoff=timezone.localdate(),
+    )
+    services.set_quotas(actor=f.central, congress=congress)
+    delegate = services.nominate(
+        actor=f.central, congress=congress, unit=f.a, person=make_person(f.a)
+    )
+    services.set_credential(actor=f.central, delegate=delegate, credential="confirmed")
+    done = services.check_in(actor=f.central, congress=congress, code=delegate.badge_code)
+    return delegate, done.voting_pass
+
+
 _SYSTEM: dict[str, User] = {}
 
 

@@ -69,36 +69,13 @@ def test_invitation_links_are_kept_only_as_hashes(federation: Federation) -> Non
 
 
 def test_voting_passes_are_kept_only_as_hashes(federation: Federation) -> None:
-    import datetime as dt
-
-    from django.utils import timezone
-
-    from branchwork.congress import services
     from branchwork.congress.models import Delegate
-    from tests.conftest import make_person
+    from tests.conftest import checked_in_delegate
 
-    congress = services.create_congress(
-        actor=federation.central,
-        host=federation.fed,
-        number=1,
-        kind="congress",
-        title="大会",
-        starts_on=timezone.localdate(),
-        ends_on=timezone.localdate() + dt.timedelta(days=1),
-        quota_cutoff=timezone.localdate(),
-    )
-    services.set_quotas(actor=federation.central, congress=congress)
-    delegate = services.nominate(
-        actor=federation.central,
-        congress=congress,
-        unit=federation.a,
-        person=make_person(federation.a),
-    )
-    services.set_credential(actor=federation.central, delegate=delegate, credential="confirmed")
-    done = services.check_in(actor=federation.central, congress=congress, code=delegate.badge_code)
+    delegate, voting_pass = checked_in_delegate(federation)
     stored = Delegate.objects.filter(pk=delegate.pk).values().get()
-    assert done.voting_pass not in str(stored)
-    assert stored["pass_hash"] == hashlib.sha256(done.voting_pass.encode()).hexdigest()
+    assert voting_pass not in str(stored)
+    assert stored["pass_hash"] == hashlib.sha256(voting_pass.encode()).hexdigest()
 
 
 def test_settings_choose_argon2() -> None:

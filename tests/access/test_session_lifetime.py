@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from branchwork.access.middleware import SIGNED_IN_AT
 from branchwork.access.models import AuditEvent
-from tests.conftest import Federation, make_person
+from tests.conftest import Federation, checked_in_delegate
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "correct horse battery staple"
@@ -149,26 +149,7 @@ def test_the_absolute_age_is_set_from_the_environment(monkeypatch: Any) -> None:
 
 
 def _voting_pass(f: Federation) -> str:
-    from branchwork.congress import services
-
-    congress = services.create_congress(
-        actor=f.central,
-        host=f.fed,
-        number=1,
-        kind="congress",
-        title="大会",
-        starts_on=timezone.localdate(),
-        ends_on=timezone.localdate() + dt.timedelta(days=1),
-        quota_cutoff=timezone.localdate(),
-    )
-    services.set_quotas(actor=f.central, congress=congress)
-    delegate = services.nominate(
-        actor=f.central, congress=congress, unit=f.a, person=make_person(f.a)
-    )
-    services.set_credential(actor=f.central, delegate=delegate, credential="confirmed")
-    return services.check_in(
-        actor=f.central, congress=congress, code=delegate.badge_code
-    ).voting_pass
+    return checked_in_delegate(f)[1]
 
 
 def _bind(phone: Client, voting_pass: str) -> str:
