@@ -57,18 +57,9 @@ def _body(
     )
 
 
-def _digest(
-    prev: str,
-    seq: int,
-    at: str,
-    actor: int | None,
-    action: str,
-    object_type: str,
-    object_id: str,
-    unit_id: int | None,
-    fields: list[str],
-) -> str:
-    return _sign(_body(prev, seq, at, actor, action, object_type, object_id, unit_id, fields))
+def _digest(*event: Any) -> str:
+    """The keyed digest of an event, given as :func:`_body` takes it."""
+    return _sign(_body(*event))
 
 
 def record(

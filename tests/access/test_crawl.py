@@ -192,13 +192,13 @@ PATH_MODELS = {
     "exports": "imports.ExportJob",
     "imports": "imports.ImportJob",
 }
-ACTIONS = {
-    "care:case-action": ["close", "reopen", "escalate", "note"],
+ACTIONS = {  # the actions each view knows (an unknown one would answer 404 before any work)
+    "care:case-action": ["note", "status", "assign", "escalate", "refer", "match"],
     "congress:poll-action": ["open", "close", "publish"],
-    "congress:item-action": ["start", "end"],
-    "congress:speaker": ["floor", "done", "withdraw"],
+    "congress:item-action": ["open", "close"],
+    "congress:speaker": ["start", "end"],
     "api:poll_action": ["open", "close", "publish"],
-    "api:item_action": ["start", "end"],
+    "api:item_action": ["open", "close"],
 }
 PER_MODEL = 2  # out-of-scope objects tried per model and parameter
 
