@@ -148,6 +148,23 @@ def test_bulk_loading_fails_a_load_that_breaks_a_foreign_key(federation: Federat
     assert _constraint_names(Relationship) == constraints
 
 
+@pytest.mark.postgres_only
+def test_an_appended_tables_primary_key_stays_and_checks_as_the_load_goes(
+    federation: Federation,
+) -> None:
+    person = Person.objects.create(unit=federation.a, family_name_hangul="윤")
+    PersonSearchKey.objects.filter(person=person).delete()
+    with transaction.atomic(), bulk_loading(*LOADED, appended=(PersonSearchKey,)):
+        assert _constraint_names(PersonSearchKey) == {"people_personsearchkey_pkey"}
+        assert secondary_indexes(PersonSearchKey) == []  # the lookup index is set aside
+        bulk_insert_fanout(PersonSearchKey, ("person", "key"), [(person.pk, ["t:윤"])])
+        with pytest.raises(IntegrityError), transaction.atomic():  # refused at once
+            bulk_insert_fanout(PersonSearchKey, ("person", "key"), [(person.pk, ["t:윤"])])
+    assert list(PersonSearchKey.objects.filter(person=person).values_list("key", flat=True)) == [
+        "t:윤"
+    ]
+
+
 @pytest.mark.django_db(transaction=True)
 def test_bulk_loading_needs_a_transaction() -> None:
     with pytest.raises(RuntimeError), bulk_loading(Person):
@@ -282,31 +299,56 @@ def test_background_writer_raises_a_failed_write_in_the_caller(federation: Feder
     assert Person.objects.count() == before
 
 
-def test_copy_text_keeps_equal_values_of_different_kinds_apart() -> None:
-    """True, 1 and 1.0 are equal keys to Python: each is still written as itself."""
+@pytest.mark.postgres_only
+def test_a_value_of_the_wrong_type_fails_the_whole_copy(federation: Federation) -> None:
+    """PostgreSQL takes the rows in COPY's binary format, made from each column's type: a
+    prepared value of another type (a text id, a naive time) fails the COPY, and nothing of it
+    stays."""
     import datetime as dt
 
-    from branchwork.core.bulk import _copy_rows
+    before = Person.objects.count()
+    created = FIELDS.index("created_at")
+    good = list(row(federation.a.pk, family_name_hangul="한"))
+    text_unit = [*good[:1], str(federation.a.pk), *good[2:]]
+    naive = list(good)
+    naive[created] = dt.datetime(2026, 11, 30, 17, 5)  # noqa: DTZ001 (naive on purpose)
+    for bad in (text_unit, naive):
+        with pytest.raises(TypeError), transaction.atomic():
+            ids = reserve_ids(Person, 3)
+            bulk_insert(
+                Person,
+                FIELDS,
+                [[pk, *values[1:]] for pk, values in zip(ids, [good, bad, good], strict=True)],
+                prepared=True,
+            )
+    assert Person.objects.count() == before
 
-    class Collect:
-        def __init__(self) -> None:
-            self.text: list[str] = []
 
-        def write(self, data: str) -> None:
-            self.text.append(data)
+@pytest.mark.postgres_only
+def test_a_table_with_a_type_binary_copy_does_not_take_is_written_as_text(db: Any) -> None:
+    """An address column (inet) is not sent in the binary format: the table's rows go as text,
+    each value adapted by psycopg."""
+    import datetime as dt
 
-        def write_row(self, row: Any) -> None:
-            self.text.append("|".join(map(repr, row)) + "\n")
+    from axes.models import AccessAttempt
 
-    out = Collect()
-    day = dt.date(2026, 11, 30)
-    rows = [(True, 1, None, day, "a\tb"), (1, True, "x", day, "c"), (False, 0, None, day, "")]
-    assert _copy_rows(out, rows, 5) == 3
-    assert "".join(out.text).splitlines() == [
-        "t\t1\t\\N\t2026-11-30\ta\\tb",
-        "1\tt\tx\t2026-11-30\tc",
-        "f\t0\t\\N\t2026-11-30\t",
-    ]
-    floats = Collect()
-    _copy_rows(floats, [(True, 1.5)], 2)  # not a plain value: psycopg adapts the row
-    assert floats.text == ["True|1.5\n"]
+    at = dt.datetime(2026, 12, 1, 9, 0, tzinfo=dt.UTC)
+    fields = (
+        "user_agent",
+        "ip_address",
+        "username",
+        "http_accept",
+        "path_info",
+        "attempt_time",
+        "get_data",
+        "post_data",
+        "failures_since_start",
+    )
+    with transaction.atomic():
+        bulk_insert(AccessAttempt, fields, [("ua", "192.0.2.7", "kim", "*/*", "/", at, "", "", 2)])
+    attempt = AccessAttempt.objects.get(username="kim")
+    assert (attempt.ip_address, attempt.failures_since_start, attempt.attempt_time) == (
+        "192.0.2.7",
+        2,
+        at,
+    )
