@@ -204,7 +204,9 @@ class Appender:
         self.at_db = db_value(AuditEvent, "at", at)
         self.fast = _plain(self.stamp) and _plain(action) and _plain(object_type)
         self.head_json = f'"{self.stamp}",{json.dumps(self.actor_id)},"{action}","{object_type}"'
-        self.field_json: dict[tuple[str, ...], tuple[str, str]] = {}
+        # (names, their JSON in the digest's body, their JSON as stored), by names and by the
+        # tuples given.
+        self.field_json: dict[Any, tuple[tuple[str, ...], str, str]] = {}
 
     def rows(
         self, items: Iterable[tuple[int | str, int | None, Iterable[str]]]
@@ -215,11 +217,19 @@ class Appender:
         field_json = self.field_json
         rows = []
         for object_id, unit_id, fields in items:
-            names = tuple(sorted(set(fields)))
-            if names not in field_json:
-                listed = json.dumps(list(names), separators=(",", ":"))
-                field_json[names] = (listed, json.dumps(list(names)))
-            body_fields, stored_fields = field_json[names]
+            # Looked up by the fields as given when they are a tuple (a bulk load passes the
+            # same few tuples again and again), else by their sorted names.
+            try:
+                names, body_fields, stored_fields = field_json[fields]
+            except (KeyError, TypeError):
+                names = tuple(sorted(set(fields)))
+                entry = field_json.get(names)
+                if entry is None:
+                    listed = json.dumps(list(names), separators=(",", ":"))
+                    entry = field_json[names] = (names, listed, json.dumps(list(names)))
+                if isinstance(fields, tuple):
+                    field_json[fields] = entry
+                names, body_fields, stored_fields = entry
             seq += 1
             oid = str(object_id)
             if fast and _plain(oid) and (unit_id is None or isinstance(unit_id, int)):
