@@ -586,6 +586,30 @@ def unpack_values(packed: bytes) -> dict[str, Any]:
     return dict(zip(order, items, strict=True))
 
 
+_SLOTS: dict[int, tuple[int, ...]] = {}  # a shape's bits → where its values go in a record
+
+
+def unpack_record(packed: bytes, defaults: Sequence[Any]) -> tuple[list[Any], tuple[str, ...]]:
+    """A packed row's person values as a list in PERSON_FIELDS order (``defaults`` where the
+    row has none), and the names of the fields it has: what the write stage needs, made
+    without the dictionary :func:`unpack_values` makes."""
+    items = marshal.loads(packed)  # noqa: S302 (made by pack_values, in this import)
+    bits = items.pop()
+    shape = _SHAPE_OF_BITS.get(bits)
+    if shape is None:
+        shape = _shape(tuple(name for name in PERSON_FIELDS if bits & _FIELD_BITS[name]))
+    _bits, order, dates = shape
+    for at in dates:
+        items[at] = dt.date.fromordinal(items[at])
+    slots = _SLOTS.get(bits)
+    if slots is None:
+        slots = _SLOTS[bits] = tuple(PERSON_FIELDS.index(name) for name in order)
+    record = list(defaults)
+    for slot, value in zip(slots, items, strict=True):
+        record[slot] = value
+    return record, order
+
+
 def _may_fork() -> bool:
     """Whether this process may fork a helper: on Linux, with no other thread running (a lock
     another thread holds at the fork would stay held in the child), on more than one CPU."""
@@ -1373,7 +1397,12 @@ class PeopleImport:
                 # set aside and built once after it, as the demo loads. Not for a live
                 # registry: on PostgreSQL dropping an index locks its table until the commit.
                 with bulk_loading(
-                    Person, PersonSearchKey, HouseholdMember, Household, cache_mib=64
+                    Person,
+                    PersonSearchKey,
+                    HouseholdMember,
+                    Household,
+                    cache_mib=64,
+                    appended=(PersonSearchKey,),  # written person by person, in id order
                 ):
                     self._write_new(new)
             else:
@@ -1420,6 +1449,7 @@ class PeopleImport:
             defaults[name] = model_field.get_default()
         defaults["birth_precision"] = "day"
         defaults["languages"] = []
+        default_record = [defaults[f] for f in PERSON_FIELDS]
         roots = self._roots()
         units = self._units()
         languages: dict[tuple[str, ...], str] = {}
@@ -1439,13 +1469,15 @@ class PeopleImport:
                 chunk = new[start : start + WRITE_CHUNK]
                 ids = person_ids[start : start + WRITE_CHUNK]
                 records = []
-                given_values = []
+                given_fields = []
                 for row, pk in zip(chunk, ids, strict=True):
-                    given = self._row_values(row)
-                    given_values.append(given)
-                    records.append(
-                        (pk, row, _Record._make([given.get(f, defaults[f]) for f in PERSON_FIELDS]))
-                    )
+                    if row.values is _PACKED:
+                        made, fields = unpack_record(row.packed, default_record)
+                    else:
+                        fields = tuple(row.values)
+                        made = [row.values.get(f, defaults[f]) for f in PERSON_FIELDS]
+                    given_fields.append(fields)
+                    records.append((pk, row, _Record._make(made)))
                 entries = [search.index_entries(record) for _pk, _row, record in records]
                 rows = []
                 for (pk, row, record), (_keys, text) in zip(records, entries, strict=True):
@@ -1501,15 +1533,15 @@ class PeopleImport:
                     AuditEvent,
                     audit.EVENT_COLUMNS,
                     events.rows(
-                        (pk, row.unit_id, given)
-                        for (pk, row, _r), given in zip(records, given_values, strict=True)
+                        (pk, row.unit_id, fields)
+                        for (pk, row, _r), fields in zip(records, given_fields, strict=True)
                     ),
                     prepared=True,
                 )
                 for pk, row, _r in records:
                     row.match = pk
                     row.values, row.packed = _PACKED, b""  # handed over to the writer
-                del records, entries, rows, given_values
+                del records, entries, rows, given_fields
                 self._progress("write", start + len(chunk), len(new), force=True)
         events.close()
         self.result.created_ids = person_ids

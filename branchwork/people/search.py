@@ -74,9 +74,11 @@ KEY_LENGTH = 80  # PersonSearchKey.key
 
 
 @lru_cache(maxsize=200_000)
-def _part_tokens(forms: tuple[str, ...]) -> tuple[frozenset[str], tuple[str, ...]]:
+def _part_tokens(
+    forms: tuple[str, ...],
+) -> tuple[frozenset[str], tuple[str, ...], frozenset[str]]:
     """The tokens of one part of a name (its family or its given name in every form, the last
-    one romanised), and each form normalised, for the whole name.
+    one romanised), each form normalised, for the whole name, and the tokens' keys.
 
     Parts repeat a lot (a few hundred family names cover most people, given names come from a
     few thousand), so each combination is computed once.
@@ -87,7 +89,8 @@ def _part_tokens(forms: tuple[str, ...]) -> tuple[frozenset[str], tuple[str, ...
             tokens |= name_keys(hangul=form)
     if forms[-1]:
         tokens |= name_keys(latin=forms[-1])
-    return frozenset(tokens), tuple(normalise(form) for form in forms)
+    keys = frozenset(_token_key(token) for token in tokens)
+    return frozenset(tokens), tuple(normalise(form) for form in forms), keys
 
 
 _family_forms = attrgetter(*NAME_PARTS[0])
@@ -98,8 +101,8 @@ _NOT_DIGITS = re.compile(r"\D")
 def _name_tokens(person: Any) -> tuple[set[str], set[tuple[str, str]]]:
     """The tokens of a person's family and given names, and their whole names as (family,
     given) pairs, one per script that has both."""
-    family, family_norm = _part_tokens(_family_forms(person))
-    given, given_norm = _part_tokens(_given_forms(person))
+    family, family_norm, _keys = _part_tokens(_family_forms(person))
+    given, given_norm, _keys = _part_tokens(_given_forms(person))
     parts = set(family)
     parts |= given
     wholes = {(f, g) for f, g in zip(family_norm, given_norm, strict=True) if f and g}
@@ -115,18 +118,29 @@ def tokens_for(person: Any) -> set[str]:
 
 def index_entries(person: Any) -> tuple[set[str], str]:
     """The search keys and the search text of a person (any object with the name and contact
-    fields), as :func:`reindex` and the bulk path write them."""
-    parts, wholes = _name_tokens(person)
-    keys = {_token_key(token) for token in parts}
-    keys |= {_whole_key(f, g) for f, g in wholes}
+    fields), as :func:`reindex` and the bulk path write them: the keys of :func:`tokens_for`'s
+    tokens, the whole names keyed apart, the phone numbers and the e-mail address.
+
+    Written out rather than through :func:`_name_tokens`: a bulk load makes this for every
+    person, and the parts' keys come ready from their cache."""
+    family, family_norm, family_keys = _part_tokens(_family_forms(person))
+    given, given_norm, given_keys = _part_tokens(_given_forms(person))
+    keys = set(family_keys)
+    keys |= given_keys
+    tokens = set(family)
+    tokens |= given
+    for f, g in zip(family_norm, given_norm, strict=True):
+        if f and g:
+            tokens.add(f + g)
+            keys.add(_whole_key(f, g))
     for number in (person.phone, person.mobile):
-        digits = _NOT_DIGITS.sub("", number)
-        if digits:
-            keys.add(f"p:{digits[-8:]}")  # the last 8 digits: national or +81 forms meet
+        if number:
+            digits = _NOT_DIGITS.sub("", number)
+            if digits:
+                keys.add(f"p:{digits[-8:]}")  # the last 8 digits: national or +81 forms meet
     if person.email:
         keys.add(f"e:{person.email.strip().lower()}"[:KEY_LENGTH])
-    tokens = parts | {f + g for f, g in wholes}
-    return keys, "".join(f" {token}" for token in sorted(tokens))
+    return keys, (" " + " ".join(sorted(tokens))) if tokens else ""
 
 
 def keys_for(person: Any) -> set[str]:
