@@ -974,7 +974,7 @@ def worker_raw(args: argparse.Namespace) -> dict[str, Any]:
     if not sqlite:
         # The same rows again in COPY's binary format, as the import's write path sends them
         # (psycopg makes each row in C from the columns' types): the stricter baseline.
-        from branchwork.core.bulk import _column_types, _copy_binary
+        from branchwork.core.bulk import _column_types, _copy_binary, _jsonb_dumper
 
         with connection.cursor() as cur:
             cur.execute(f'CREATE TABLE "{RAW_TABLE}" (LIKE "{table}" INCLUDING ALL)')
@@ -987,7 +987,8 @@ def worker_raw(args: argparse.Namespace) -> dict[str, Any]:
             connection.cursor() as cur,
             cur.cursor.copy(f'COPY "{RAW_TABLE}" ({quoted}) FROM STDIN (FORMAT BINARY)') as copy,
         ):
-            _copy_binary(copy, rows, types, len(columns))
+            cur.cursor.adapters.register_dumper(None, _jsonb_dumper())
+            _copy_binary(copy, rows, types)
         binary_s = time.perf_counter() - binary_started
         with connection.cursor() as cur:
             cur.execute(f'SELECT count(*) FROM "{RAW_TABLE}"')  # noqa: S608

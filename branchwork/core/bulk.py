@@ -11,6 +11,7 @@ column's value, and keep writing the audit entry for the operation as a whole.
 
 from __future__ import annotations
 
+import functools
 import gc
 import json
 import queue
@@ -148,6 +149,7 @@ def bulk_insert(
     with transaction.atomic(), connection.cursor() as cur:
         if connection.vendor == "postgresql":
             raw = cur.cursor  # psycopg 3 cursor under Django's wrapper
+            raw.adapters.register_dumper(None, _jsonb_dumper())  # this cursor's, by type only
             types = _column_types(raw, table, columns)
             binary = " (FORMAT BINARY)" if types is not None else ""
             # wrap_database_errors turns psycopg's errors into Django's (IntegrityError …).
@@ -164,7 +166,7 @@ def bulk_insert(
                         copy.write_row(row)
                         written += 1
                 else:
-                    written = _copy_binary(copy, rows, types, len(columns))
+                    written = _copy_binary(copy, rows, types)
             return written
         return _sqlite_statements(
             f'INSERT INTO "{table}" ({quoted}) VALUES {{values}}',  # noqa: S608
@@ -213,55 +215,41 @@ def _column_types(cur: Any, table: str, columns: Sequence[str]) -> list[str] | N
     return named if all(t in _BINARY_TYPES for t in named) else None
 
 
-def _jsonb_binary(value: Any) -> Any:
-    """A value for a jsonb column as the bytes of jsonb's binary format (a version byte, then
-    the JSON text): JSON text as it is, other values through ``json.dumps``."""
-    if value is None:
-        return None
-    if isinstance(value, str):
-        return b"\x01" + value.encode()
-    obj, dumps = getattr(value, "obj", value), getattr(value, "dumps", None)  # psycopg's Jsonb
-    return b"\x01" + (dumps or json.dumps)(obj).encode()
+@functools.cache
+def _jsonb_dumper() -> type:
+    """psycopg's dumper for jsonb in COPY's binary format, by type only (``set_types``): a
+    version byte, then the JSON text. Prepared rows hold JSON text, which goes as it is; any
+    other value (psycopg's ``Jsonb`` wrapper, a list, a dictionary) through ``json.dumps``."""
+    from psycopg import postgres, pq
+    from psycopg.adapt import Dumper
+
+    class JsonbText(Dumper):
+        format = pq.Format.BINARY
+        oid = postgres.types["jsonb"].oid
+
+        def dump(self, obj: Any) -> bytes:
+            if isinstance(obj, str):
+                return b"\x01" + obj.encode()
+            value, dumps = getattr(obj, "obj", obj), getattr(obj, "dumps", None) or json.dumps
+            return b"\x01" + dumps(value).encode()
+
+    return JsonbText
 
 
-def _copy_binary(copy: Any, rows: Iterable[Sequence[Any]], types: Sequence[str], width: int) -> int:
+def _copy_binary(copy: Any, rows: Iterable[Sequence[Any]], types: Sequence[str]) -> int:
     """Write rows into a COPY in its binary format; return how many.
 
     psycopg makes each row in C from the columns' types (about a sixth of the processor time of
     the text format made in Python, and less for the server to parse), so every value must be
     of its column's Python type: ``int`` for integer columns, ``str`` for text, ``date``,
-    aware ``datetime``, ``bool``, ``Decimal``. A value of another type fails the whole COPY
-    (psycopg raises ``TypeError`` and aborts it); nothing is half-written. JSON columns take
-    JSON text or any value ``json.dumps`` takes.
+    aware ``datetime``, ``bool``, ``Decimal``; JSON columns take JSON text or any value
+    ``json.dumps`` takes. A value of another type (psycopg raises ``TypeError``) or a row of
+    another width (``DataError``) fails the whole COPY; nothing is half-written.
     """
-    jsonb = [i for i, t in enumerate(types) if t == "jsonb"]
-    copy.set_types(["bytea" if t == "jsonb" else t for t in types])
+    copy.set_types(types)
     write = copy.write_row
     written = 0
-    if jsonb:
-        converted: dict[Any, Any] = {}  # JSON text repeats (a list of languages, field names)
-
-        def json_value(value: Any) -> Any:
-            if value.__class__ is not str:
-                return _jsonb_binary(value)
-            try:
-                return converted[value]
-            except KeyError:
-                out = converted[value] = _jsonb_binary(value)
-                return out
-
-        for row in rows:
-            if len(row) != width:
-                raise ValueError(f"a row of {len(row)} values for {width} columns")
-            values = list(row)
-            for i in jsonb:
-                values[i] = json_value(values[i])
-            write(values)
-            written += 1
-        return written
     for row in rows:
-        if len(row) != width:
-            raise ValueError(f"a row of {len(row)} values for {width} columns")
         write(row)
         written += 1
     return written
