@@ -165,6 +165,8 @@ _PLAIN = frozenset(map(chr, range(0x20, 0x7F))) - {'"', "\\"}
 
 def _plain(text: str) -> bool:
     """Whether JSON writes ``text`` as itself between quotes (printable ASCII, no escapes)."""
+    if text.isascii() and text.isalnum():  # ids: answered without a look at each character
+        return True
     return all(ch in _PLAIN for ch in text)
 
 

@@ -135,7 +135,9 @@ def index_entries(person: Any) -> tuple[set[str], str]:
             keys.add(_whole_key(f, g))
     for number in (person.phone, person.mobile):
         if number:
-            digits = _NOT_DIGITS.sub("", number)
+            digits = number.replace("-", "")  # the stored form: 090-1234-5678
+            if not (digits.isascii() and digits.isdigit()):
+                digits = _NOT_DIGITS.sub("", number)
             if digits:
                 keys.add(f"p:{digits[-8:]}")  # the last 8 digits: national or +81 forms meet
     if person.email:
