@@ -562,3 +562,12 @@ def test_a_packed_row_unpacks_to_the_same_values(monkeypatch: pytest.MonkeyPatch
         "email": "a@b.jp"
     }
     assert len(packed) < 250
+    # The write stage makes the person's record straight from the packed row: the same values
+    # in PERSON_FIELDS order, the defaults where the row has none, and the row's own fields.
+    monkeypatch.setattr(people_import, "_SLOTS", {})
+    defaults = [f"default {name}" for name in people_import.PERSON_FIELDS]
+    record, fields = people_import.unpack_record(packed, defaults)
+    assert set(fields) == set(values)
+    fields_in_order = zip(people_import.PERSON_FIELDS, defaults, strict=True)
+    assert record == [values.get(name, default) for name, default in fields_in_order]
+    assert defaults == [f"default {name}" for name in people_import.PERSON_FIELDS]  # untouched
