@@ -273,6 +273,10 @@ def _public_rows(label: str, model: type[models.Model], world: World) -> Q:
         return Q(audience="public")
     if label == "news.Bulletin":
         return Q(audience="public")
+    if label in ("education.School", "education.SchoolClass"):
+        # The school and class a child of the branch attends, wherever the school is: shown
+        # on the child's own record (schools are public institutions).
+        return Q(enrolments__person__unit_id__in=world.own_units)
     if label.startswith("congress."):
         # Proceedings of a congress the home branch takes part in: hosted above it.
         hosts = world.above_units | world.own_units
